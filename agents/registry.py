@@ -1,0 +1,36 @@
+"""Agent registry: names (``tamer``, ``deep-tamer``, ...) to classes, imported lazily."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from hfrl.errors import unknown_name
+
+AGENTS: dict[str, str] = {}
+"""Agent name -> ``"module:Class"``; modules are imported only when the agent is used."""
+
+
+def register_agent(name: str, entry_point: str) -> None:
+    """Register an agent class by ``"package.module:ClassName"``."""
+    if name in AGENTS and AGENTS[name] != entry_point:
+        raise ValueError(f"agent {name!r} is already registered as {AGENTS[name]}")
+    AGENTS[name] = entry_point
+
+
+def agent_names() -> list[str]:
+    """All registered agent names, sorted."""
+    return sorted(AGENTS)
+
+
+def get_agent_class(name: str) -> type:
+    """The class registered as ``name``; an unknown name gets close matches."""
+    if name not in AGENTS:
+        raise unknown_name("agent", name, AGENTS)
+    module_path, cls_name = AGENTS[name].split(":")
+    return getattr(importlib.import_module(module_path), cls_name)
+
+
+def make_agent(name: str, *args: Any, **kwargs: Any) -> Any:
+    """Build the agent registered as ``name``."""
+    return get_agent_class(name)(*args, **kwargs)

@@ -1,0 +1,1 @@
+"""The environment suite (installed as ``hfrl.envs``)."""

@@ -1,0 +1,67 @@
+"""The one ``hfrl`` command; each subcommand lives in its own module under hfrl.cli.
+
+A subcommand module exposes ``HELP`` (one line), ``add_arguments(parser)`` and
+``run(args) -> int``. Modules are imported only when their subcommand runs, so
+``hfrl --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from hfrl import __version__
+from hfrl.errors import HfrlError
+
+SUBCOMMANDS: dict[str, str] = {
+    "envs": "hfrl.cli.envs",
+}
+"""Subcommand name -> module path."""
+
+HELPS: dict[str, str] = {
+    "envs": "list the environment suites and their ids",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser with every subcommand's arguments."""
+    parser = argparse.ArgumentParser(
+        prog="hfrl",
+        description="Reinforcement learning from human feedback: teach live, compare clips, benchmark.",
+    )
+    parser.add_argument("--version", action="version", version=f"hfrl {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module_path in SUBCOMMANDS.items():
+        sp = sub.add_parser(name, help=HELPS.get(name, ""), description=HELPS.get(name, ""))
+        sp.set_defaults(_module=module_path)
+        if name in _ARG_BUILDERS_NEEDED:
+            importlib.import_module(module_path).add_arguments(sp)
+    return parser
+
+
+# All subcommand modules keep their imports light at module level (heavy ones inside run),
+# so importing them to declare arguments is cheap.
+_ARG_BUILDERS_NEEDED = set(SUBCOMMANDS)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``hfrl`` command; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_module", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(importlib.import_module(args._module).run(args) or 0)
+    except HfrlError as err:
+        print(f"hfrl {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"hfrl {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

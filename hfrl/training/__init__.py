@@ -1,0 +1,1 @@
+"""Headless training runs: the loops behind `hfrl train`, evaluation and result files."""

@@ -1,0 +1,1 @@
+"""The pygame apps: live rating and clip comparison (installed as ``hfrl.human_ui``)."""
