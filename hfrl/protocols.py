@@ -42,8 +42,8 @@ class Agent(Protocol):
     feedback_kind: ClassVar[FeedbackKind]
     """``"scalar"`` for live ratings (TAMER, COACH), ``"preference"`` for clip comparisons."""
 
-    def act(self, obs: np.ndarray) -> int | np.ndarray:
-        """Choose an action for ``obs`` (may explore while learning)."""
+    def act(self, obs: np.ndarray, greedy: bool = False) -> int | np.ndarray:
+        """Choose an action for ``obs``; explore while learning unless ``greedy``."""
         ...
 
     def observe(self, step: Step) -> None:
