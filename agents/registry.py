@@ -34,3 +34,7 @@ def get_agent_class(name: str) -> type:
 def make_agent(name: str, *args: Any, **kwargs: Any) -> Any:
     """Build the agent registered as ``name``."""
     return get_agent_class(name)(*args, **kwargs)
+
+
+register_agent("tamer", "hfrl.agents.tamer:Tamer")
+register_agent("deep-tamer", "hfrl.agents.deep_tamer:DeepTamer")

@@ -17,11 +17,13 @@ from hfrl.errors import HfrlError
 
 SUBCOMMANDS: dict[str, str] = {
     "envs": "hfrl.cli.envs",
+    "train": "hfrl.cli.train",
 }
 """Subcommand name -> module path."""
 
 HELPS: dict[str, str] = {
     "envs": "list the environment suites and their ids",
+    "train": "train an agent headless with a simulated teacher (writes summary.json, curve.csv)",
 }
 
 

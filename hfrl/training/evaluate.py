@@ -1,0 +1,58 @@
+"""Greedy evaluation on the true reward, shared by every agent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def run_episode(
+    agent: Any, env: Any, seed: int | None = None, max_steps: int | None = None
+) -> float:
+    """Play one greedy episode of ``agent`` in ``env``; return its true (environment) return.
+
+    The true reward is read from ``info["true_reward"]`` when present (it survives
+    reward-replacing wrappers), else from the reward returned by ``step``.
+    """
+    obs, _ = env.reset(seed=seed)
+    total, steps = 0.0, 0
+    while True:
+        obs, reward, terminated, truncated, info = env.step(agent.act(obs, greedy=True))
+        total += float(info.get("true_reward", reward))
+        steps += 1
+        if terminated or truncated or (max_steps is not None and steps >= max_steps):
+            return total
+
+
+def evaluate(
+    agent: Any,
+    env_id: str,
+    episodes: int = 10,
+    seed: int = 0,
+    max_steps: int | None = None,
+    env: Any = None,
+) -> tuple[float, float]:
+    """Mean and standard deviation of the greedy true return over ``episodes`` episodes.
+
+    Args:
+        agent: anything with ``act(obs, greedy=True)``.
+        env_id: environment to evaluate on (made with :func:`hfrl.envs.make.make`).
+        episodes: number of episodes; episode ``i`` is reset with seed ``seed + i``.
+        seed: base seed, so the same agent gets the same score.
+        max_steps: optional cap on steps per episode.
+        env: an already made env to reuse instead of making one.
+    """
+    if episodes < 1:
+        raise ValueError(f"episodes must be >= 1, got {episodes}")
+    own = env is None
+    if own:
+        from hfrl.envs.make import make
+
+        env = make(env_id, seed=seed, render_mode=None)
+    try:
+        returns = [run_episode(agent, env, seed + i, max_steps) for i in range(episodes)]
+    finally:
+        if own:
+            env.close()
+    return float(np.mean(returns)), float(np.std(returns))

@@ -1,0 +1,359 @@
+"""Headless training of a live-feedback agent (TAMER, Deep TAMER, COACH, ...) by a simulated trainer.
+
+The loop only uses the :class:`hfrl.protocols.Agent` and ``ScalarTeacher`` protocols:
+
+1. a :class:`hfrl.clock.SimClock` advances one frame (1/fps s) per env step, so the
+   trainer's delays in seconds mean what they would to a person watching at ``fps``;
+2. each :class:`hfrl.types.Step` is stamped with the clock time its frame starts showing,
+   handed to ``agent.observe`` and to ``teacher.rate``;
+3. ratings come back stamped with their arrival time and wait in a queue until the clock
+   reaches it; then ``agent.give`` receives them and ``agent.update`` runs once per step.
+
+Agents are built with :func:`build_agent`: a class with a ``config_class`` (a frozen
+dataclass) is called as ``cls(env_id, observation_space, action_space, config=..., seed=...)``
+with ``--set key=value`` overrides applied to its config.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hfrl.config import config_from_dict, config_to_dict
+from hfrl.errors import HfrlError
+from hfrl.types import Scalar, Step
+
+
+@dataclass(frozen=True)
+class ScalarRunConfig:
+    """One headless live-feedback training run."""
+
+    agent: str
+    """Registered agent name (``tamer``, ``deep-tamer``, ``coach``, ...)."""
+    env_id: str
+    """Environment id."""
+    teacher: str
+    """Scalar trainer preset (``perfect``, ``human``, ...)."""
+    seed: int = 0
+    """Seed of the env, agent and teacher."""
+    episodes: int | None = None
+    """Training budget in episodes (default 20 when neither budget is given)."""
+    steps: int | None = None
+    """Training budget in env steps (stops at the first budget reached)."""
+    fps: float | None = None
+    """Display rate the simulated person watches at; None: the env's own rate."""
+    eval_episodes: int = 10
+    """Greedy episodes on the true reward for the final score."""
+    eval_every: int = 0
+    """Evaluate greedily every this many training episodes for the curve (0: only at the end)."""
+    curve_eval_episodes: int = 3
+    """Greedy episodes per intermediate curve point."""
+    max_episode_steps: int | None = None
+    """Optional cap on training and evaluation episode length."""
+    agent_overrides: dict[str, Any] = field(default_factory=dict)
+    """Agent config overrides (``--set key=value``)."""
+    progress: bool = True
+    """Show a progress bar on the terminal."""
+
+
+def agent_config(cls: type, overrides: dict[str, Any]) -> Any:
+    """The agent's config dataclass with ``overrides`` applied (None if it has none)."""
+    config_class = getattr(cls, "config_class", None)
+    if config_class is None:
+        if overrides:
+            raise HfrlError(f"agent {cls.__name__} takes no --set options")
+        return None
+    return config_from_dict(config_class, overrides)
+
+
+def build_agent(
+    name: str,
+    env_id: str,
+    observation_space: Any,
+    action_space: Any,
+    seed: int = 0,
+    overrides: dict[str, Any] | None = None,
+) -> Any:
+    """Build the agent registered as ``name`` for an env's spaces."""
+    from hfrl.agents.registry import get_agent_class
+
+    cls = get_agent_class(name)
+    config = agent_config(cls, overrides or {})
+    return cls(env_id, observation_space, action_space, config=config, seed=seed)
+
+
+def default_fps(env_id: str) -> float:
+    """The env's display rate (``hfrl.envs.make.env_fps``), 30 if it cannot be told."""
+    try:
+        from hfrl.envs.make import env_fps
+
+        return float(env_fps(env_id))
+    except (ImportError, AttributeError):
+        return 30.0
+
+
+def teacher_parameters(teacher: Any) -> dict[str, Any]:
+    """The teacher's parameters for the summary (``hfrl.teachers.teacher_params``)."""
+    try:
+        from hfrl.teachers import teacher_params
+
+        return dict(teacher_params(teacher))
+    except (ImportError, AttributeError, TypeError):
+        config = getattr(teacher, "config", None)
+        try:
+            return config_to_dict(config) if config is not None else {}
+        except TypeError:
+            return {}
+
+
+class FeedbackQueue:
+    """Ratings waiting for the clock to reach their arrival time (stable for equal times)."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, Scalar]] = []
+        self._counter = itertools.count()
+
+    def push(self, rating: Scalar) -> None:
+        """Queue one rating."""
+        heapq.heappush(self._heap, (float(rating.t_wall), next(self._counter), rating))
+
+    def pop_due(self, now: float) -> list[Scalar]:
+        """Remove and return the ratings with ``t_wall <= now``, in time order."""
+        out = []
+        while self._heap and self._heap[0][0] <= now + 1e-9:
+            out.append(heapq.heappop(self._heap)[2])
+        return out
+
+    def pop_all(self) -> list[Scalar]:
+        """Remove and return every queued rating, in time order."""
+        return self.pop_due(float("inf"))
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+
+def run_scalar_training(
+    config: ScalarRunConfig,
+    recorder: Any,
+    out_dir: str | Path | None = None,
+    agent: Any = None,
+    teacher: Any = None,
+) -> dict[str, Any]:
+    """Train ``config.agent`` with a simulated trainer; write the run's files; return the summary.
+
+    Args:
+        config: the run.
+        recorder: a :class:`hfrl.training.results.RunRecorder` for ``curve.csv`` and
+            ``summary.json``.
+        out_dir: where the agent is saved (``out_dir/agent``); the recorder's dir by default.
+        agent: an already built agent to train instead of building one.
+        teacher: an already built teacher to use instead of ``make_teacher``.
+    """
+    from hfrl.clock import SimClock
+    from hfrl.effort import DEFAULT_EFFORT
+    from hfrl.envs.make import make
+    from hfrl.seeding import seed_everything
+    from hfrl.training.evaluate import evaluate
+
+    episodes_budget = config.episodes
+    if episodes_budget is None and config.steps is None:
+        episodes_budget = 20
+    if (episodes_budget is not None and episodes_budget < 1) or (
+        config.steps is not None and config.steps < 1
+    ):
+        raise HfrlError("--episodes and --steps must be at least 1")
+    seed_everything(config.seed)
+    fps = float(config.fps) if config.fps else default_fps(config.env_id)
+    if fps <= 0:
+        raise HfrlError(f"--fps must be positive, got {fps}")
+    env = make(
+        config.env_id,
+        seed=config.seed,
+        render_mode=None,
+        max_episode_steps=config.max_episode_steps,
+    )
+    if agent is None:
+        agent = build_agent(
+            config.agent,
+            config.env_id,
+            env.observation_space,
+            env.action_space,
+            seed=config.seed,
+            overrides=config.agent_overrides,
+        )
+    if teacher is None:
+        from hfrl.teachers import make_teacher
+
+        teacher = make_teacher(config.teacher, config.env_id, seed=config.seed)
+    clock = SimClock(fps)
+    queue = FeedbackQueue()
+    env_steps = episodes = feedback = 0
+    train_return = float("nan")
+    curve_best = float("-inf")
+
+    def human_seconds() -> float:
+        return DEFAULT_EFFORT.live_seconds(env_steps, fps, key_presses=feedback)
+
+    def deliver(ratings: list[Scalar]) -> None:
+        nonlocal feedback
+        for r in ratings:
+            agent.give(r)
+            feedback += 1
+
+    def done() -> bool:
+        return (episodes_budget is not None and episodes >= episodes_budget) or (
+            config.steps is not None and env_steps >= config.steps
+        )
+
+    progress = _Progress(config, episodes_budget)
+    started = time.perf_counter()
+    try:
+        obs, _ = env.reset(seed=config.seed)
+        ep_return, ep_step = 0.0, 0
+        while not done():
+            action = agent.act(obs)
+            next_obs, reward, terminated, truncated, info = env.step(action)
+            true_r = float(info.get("true_reward", reward))
+            step = Step(
+                obs=obs,
+                action=action,
+                next_obs=next_obs,
+                true_reward=true_r,
+                terminated=bool(terminated),
+                truncated=bool(truncated),
+                t_wall=clock.now(),
+                episode=episodes,
+                step=ep_step,
+            )
+            agent.observe(step)
+            rating = teacher.rate(step)
+            if rating is not None:
+                queue.push(rating)
+            clock.tick()
+            env_steps += 1
+            ep_step += 1
+            ep_return += true_r
+            deliver(queue.pop_due(clock.now()))
+            agent.update()
+            if terminated or truncated:
+                episodes += 1
+                train_return = ep_return
+                point: dict[str, float] = {
+                    "env_steps": env_steps,
+                    "episodes": episodes,
+                    "feedback_count": feedback,
+                    "human_seconds": round(human_seconds(), 3),
+                    "train_return": train_return,
+                }
+                if config.eval_every and episodes % config.eval_every == 0:
+                    mean, _ = evaluate(
+                        agent,
+                        config.env_id,
+                        episodes=config.curve_eval_episodes,
+                        seed=config.seed + 10_000,
+                        max_steps=config.max_episode_steps,
+                    )
+                    point["return"] = mean
+                    curve_best = max(curve_best, mean)
+                recorder.log_point(**point)
+                progress.update(episodes, env_steps, feedback, train_return)
+                obs, _ = env.reset()
+                ep_return, ep_step = 0.0, 0
+            else:
+                obs = next_obs
+        deliver(queue.pop_all())
+        agent.update()
+        _finish_updates(agent)
+    finally:
+        progress.close()
+        env.close()
+    train_seconds = time.perf_counter() - started
+    eval_mean, eval_std = evaluate(
+        agent,
+        config.env_id,
+        episodes=config.eval_episodes,
+        seed=config.seed + 100_000,
+        max_steps=config.max_episode_steps,
+    )
+    recorder.log_point(
+        env_steps=env_steps,
+        episodes=episodes,
+        feedback_count=feedback,
+        human_seconds=round(human_seconds(), 3),
+        **{"return": eval_mean, "train_return": train_return},
+    )
+    agent_dir = Path(out_dir or recorder.out_dir) / "agent"
+    agent.save(agent_dir)
+    summary: dict[str, Any] = {
+        "agent": config.agent,
+        "env": config.env_id,
+        "teacher": config.teacher,
+        "teacher_params": teacher_parameters(teacher),
+        "seed": config.seed,
+        "fps": fps,
+        "env_steps": env_steps,
+        "episodes": episodes,
+        "feedback_count": feedback,
+        "human_seconds": round(human_seconds(), 3),
+        "train_seconds": round(train_seconds, 3),
+        "eval_episodes": config.eval_episodes,
+        "eval_return_mean": eval_mean,
+        "eval_return_std": eval_std,
+        "best_curve_return": None if curve_best == float("-inf") else curve_best,
+        "agent_config": _agent_config_dict(agent),
+        "agent_dir": str(agent_dir),
+    }
+    recorder.write_summary(summary)
+    return summary
+
+
+def _finish_updates(agent: Any) -> None:
+    """Wait for an agent's background learning to settle, if it has any."""
+    wait = getattr(agent, "wait_for_updates", None)
+    if callable(wait):
+        wait()
+
+
+def _agent_config_dict(agent: Any) -> dict[str, Any]:
+    config = getattr(agent, "config", None)
+    try:
+        return config_to_dict(config) if config is not None else {}
+    except TypeError:
+        return {}
+
+
+class _Progress:
+    """A rich progress bar over episodes (or steps); silent when disabled."""
+
+    def __init__(self, config: ScalarRunConfig, episodes_budget: int | None) -> None:
+        self._bar: Any = None
+        if not config.progress:
+            return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self._by_episodes = episodes_budget is not None
+        total = episodes_budget if self._by_episodes else config.steps
+        self._bar = Progress(
+            TextColumn(f"{config.agent} on {config.env_id} ({config.teacher})"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[info]}"),
+            transient=False,
+        )
+        self._task = self._bar.add_task("train", total=total, info="")
+        self._bar.start()
+
+    def update(self, episodes: int, env_steps: int, feedback: int, ret: float) -> None:
+        if self._bar is None:
+            return
+        done = episodes if self._by_episodes else env_steps
+        info = f"steps {env_steps}  feedback {feedback}  last return {ret:.1f}"
+        self._bar.update(self._task, completed=done, info=info)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
