@@ -1,0 +1,95 @@
+"""Segment arrays to and from compressed bytes for the feedback store (no pickle).
+
+A segment's arrays (obs, actions, true_rewards and frames when present) are written with
+``np.savez_compressed(..., allow_pickle=False)`` into one BLOB and read back with
+``np.load(..., allow_pickle=False)``, so dtypes, shapes and values round-trip exactly and
+object arrays are refused instead of being pickled.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+
+from hfrl.errors import StoreError
+from hfrl.types import Segment
+
+ARRAY_FIELDS = ("obs", "actions", "true_rewards", "frames")
+"""Names of the array fields of :class:`hfrl.types.Segment`, in storage order."""
+
+
+@dataclass(frozen=True)
+class SegmentHeader:
+    """The non-array fields of a segment, as kept in the store's columns."""
+
+    uid: str
+    """Identity of the segment (``Segment.uid``)."""
+    env_id: str
+    """Environment the clip comes from."""
+    episode: int
+    """Episode index."""
+    start_step: int
+    """Step index within the episode of the first step."""
+    terminated: bool
+    """The episode reached a terminal state right after the last step."""
+    length: int
+    """Number of real (unpadded) steps."""
+
+
+def encode_arrays(segment: Segment) -> bytes:
+    """Compress the arrays of ``segment`` into one npz BLOB.
+
+    Raises:
+        StoreError: an array has an object dtype (it could only be saved by pickling).
+    """
+    arrays: dict[str, np.ndarray] = {}
+    for name in ARRAY_FIELDS:
+        value = getattr(segment, name)
+        if value is None:
+            continue
+        array = np.asarray(value)
+        if array.dtype.hasobject:
+            raise StoreError(
+                f"segment {segment.uid}: field {name!r} has an object dtype, which the store "
+                "cannot save without pickle; convert it to a numeric array first."
+            )
+        arrays[name] = array
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, allow_pickle=False, **arrays)
+    return buffer.getvalue()
+
+
+def decode_arrays(blob: bytes) -> dict[str, np.ndarray]:
+    """Read the arrays written by :func:`encode_arrays` (``frames`` absent when none)."""
+    with np.load(io.BytesIO(blob), allow_pickle=False) as data:
+        return {name: data[name] for name in data.files}
+
+
+def header_of(segment: Segment) -> SegmentHeader:
+    """The column values of ``segment``."""
+    return SegmentHeader(
+        uid=segment.uid,
+        env_id=segment.env_id,
+        episode=int(segment.episode),
+        start_step=int(segment.start_step),
+        terminated=bool(segment.terminated),
+        length=len(segment),
+    )
+
+
+def build_segment(header: SegmentHeader, blob: bytes) -> Segment:
+    """Rebuild a :class:`Segment` from its columns and its BLOB."""
+    arrays = decode_arrays(blob)
+    return Segment(
+        obs=arrays["obs"],
+        actions=arrays["actions"],
+        true_rewards=arrays["true_rewards"],
+        env_id=header.env_id,
+        episode=header.episode,
+        start_step=header.start_step,
+        terminated=header.terminated,
+        frames=arrays.get("frames"),
+        uid=header.uid,
+    )
