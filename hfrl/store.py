@@ -113,9 +113,9 @@ class Session:
         """This session's scalar ratings, oldest first."""
         return self.store.scalars(self, include_retracted)
 
-    def preferences(self, include_retracted: bool = False) -> list[Preference]:
+    def preferences(self, include_retracted: bool = False, frames: bool = True) -> list[Preference]:
         """This session's preferences (skips included), oldest first."""
-        return self.store.preferences(self, include_retracted)
+        return self.store.preferences(self, include_retracted, frames)
 
     def counts(self) -> dict[str, int]:
         """See :meth:`FeedbackStore.counts`."""
@@ -142,7 +142,12 @@ def _credit_json(credit: Credit | Mapping[int, float] | None) -> str | None:
     if credit is None:
         return None
     pairs = credit.items() if isinstance(credit, Mapping) else credit
-    return json.dumps([[int(step), float(weight)] for step, weight in pairs])
+    try:
+        return json.dumps([[int(step), float(weight)] for step, weight in pairs])
+    except (TypeError, ValueError) as e:
+        raise HfrlError(
+            f"credit must be (integer global step, weight) pairs or a step -> weight mapping: {e}"
+        ) from e
 
 
 class FeedbackStore:
@@ -486,9 +491,13 @@ class FeedbackStore:
         return [r.scalar for r in self.scalar_records(session, include_retracted)]
 
     def preference_records(
-        self, session: SessionRef, include_retracted: bool = False
+        self, session: SessionRef, include_retracted: bool = False, frames: bool = True
     ) -> list[StoredPreference]:
-        """The session's comparisons with row ids, segment ids and undo flags, oldest first."""
+        """The session's comparisons with row ids, segment ids and undo flags, oldest first.
+
+        ``frames=False`` skips decompressing display frames (segments get ``frames=None``),
+        which is much faster for reward-model training on Atari clips.
+        """
         sql = (
             "SELECT id, session_id, left_id, right_id, label, t_wall, source, retracted "
             "FROM preferences WHERE session_id = ?"
@@ -501,7 +510,7 @@ class FeedbackStore:
             rows = conn.execute(sql, (_session_id(session),)).fetchall()
             segments: dict[int, Segment] = {}
             for seg_id in {i for r in rows for i in (r[2], r[3])}:
-                segments[seg_id] = self._load_segment(conn, "id", seg_id)
+                segments[seg_id] = self._load_segment(conn, "id", seg_id, frames)
         finally:
             conn.execute("COMMIT")
         return [
@@ -518,20 +527,25 @@ class FeedbackStore:
             for r in rows
         ]
 
-    def preferences(self, session: SessionRef, include_retracted: bool = False) -> list[Preference]:
+    def preferences(
+        self, session: SessionRef, include_retracted: bool = False, frames: bool = True
+    ) -> list[Preference]:
         """The session's comparisons (skips have ``label=None``), oldest first."""
-        return [r.preference for r in self.preference_records(session, include_retracted)]
+        records = self.preference_records(session, include_retracted, frames)
+        return [r.preference for r in records]
 
-    def segment(self, ref: int | str) -> Segment:
-        """A stored segment by row id (int) or uid (str).
+    def segment(self, ref: int | str, frames: bool = True) -> Segment:
+        """A stored segment by row id (int) or uid (str); ``frames=False`` leaves frames out.
 
         Raises:
             StoreError: no such segment.
         """
         column = "uid" if isinstance(ref, str) else "id"
-        return self._load_segment(self._conn(), column, ref)
+        return self._load_segment(self._conn(), column, ref, frames)
 
-    def _load_segment(self, conn: sqlite3.Connection, column: str, ref: int | str) -> Segment:
+    def _load_segment(
+        self, conn: sqlite3.Connection, column: str, ref: int | str, frames: bool = True
+    ) -> Segment:
         row = conn.execute(
             "SELECT uid, env_id, episode, start_step, terminated, length, data "
             f"FROM segments WHERE {column} = ?",
@@ -540,7 +554,7 @@ class FeedbackStore:
         if row is None:
             raise StoreError(f"no segment with {column} {ref!r} in {self.path}")
         header = SegmentHeader(row[0], row[1], row[2], row[3], bool(row[4]), row[5])
-        return build_segment(header, row[6])
+        return build_segment(header, row[6], frames)
 
     def segment_ids(self, session: SessionRef | None = None) -> list[int]:
         """Row ids of the segments a session's preferences use (all segments if None)."""

@@ -61,10 +61,13 @@ def encode_arrays(segment: Segment) -> bytes:
     return buffer.getvalue()
 
 
-def decode_arrays(blob: bytes) -> dict[str, np.ndarray]:
-    """Read the arrays written by :func:`encode_arrays` (``frames`` absent when none)."""
+def decode_arrays(blob: bytes, frames: bool = True) -> dict[str, np.ndarray]:
+    """Read the arrays written by :func:`encode_arrays` (``frames`` absent when none).
+
+    With ``frames=False`` the frames are not decompressed at all (npz members load lazily).
+    """
     with np.load(io.BytesIO(blob), allow_pickle=False) as data:
-        return {name: data[name] for name in data.files}
+        return {name: data[name] for name in data.files if frames or name != "frames"}
 
 
 def header_of(segment: Segment) -> SegmentHeader:
@@ -79,9 +82,9 @@ def header_of(segment: Segment) -> SegmentHeader:
     )
 
 
-def build_segment(header: SegmentHeader, blob: bytes) -> Segment:
-    """Rebuild a :class:`Segment` from its columns and its BLOB."""
-    arrays = decode_arrays(blob)
+def build_segment(header: SegmentHeader, blob: bytes, frames: bool = True) -> Segment:
+    """Rebuild a :class:`Segment` from its columns and its BLOB (frames left out if asked)."""
+    arrays = decode_arrays(blob, frames)
     return Segment(
         obs=arrays["obs"],
         actions=arrays["actions"],

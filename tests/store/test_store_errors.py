@@ -69,3 +69,20 @@ def test_empty_file_and_missing_parents_become_a_store(tmp_path):
         assert store.schema_version == SCHEMA_VERSION
     with FeedbackStore(tmp_path / "a" / "b" / "fb.db") as store:
         assert store.sessions() == []
+
+
+def test_newer_schema_still_in_the_wal_is_refused(tmp_path):
+    """The header may lag the WAL; the version SQLite sees is checked too."""
+    path = tmp_path / "fb.db"
+    FeedbackStore(path).close()
+    other = sqlite3.connect(path)
+    try:
+        other.execute("PRAGMA wal_autocheckpoint = 0")
+        other.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+        other.commit()
+        before = path.read_bytes()
+        with pytest.raises(StoreError, match="newer"):
+            FeedbackStore(path)
+        assert path.read_bytes() == before
+    finally:
+        other.close()

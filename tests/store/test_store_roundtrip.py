@@ -35,6 +35,9 @@ def test_scalar_round_trip_with_credit(tmp_path):
         assert records[1].credit == ((15, 1.0),)
         assert records[2].credit is None
         assert [r.id for r in records] == sorted(r.id for r in records)
+        with pytest.raises(HfrlError, match="credit"):
+            session.add(Scalar(1.0, 3.0, 41, 2), credit=[((0, 41), 1.0)])
+        assert len(store.scalars(session)) == 3  # nothing written
 
 
 def test_segment_round_trip_every_kind(tmp_path, rng):
@@ -48,6 +51,9 @@ def test_segment_round_trip_every_kind(tmp_path, rng):
         for seg, seg_id in zip(segments, ids, strict=True):
             assert_segments_equal(store.segment(seg_id), seg)
             assert_segments_equal(store.segment(seg.uid), seg)
+        light = store.segment(ids[1], frames=False)
+        assert light.frames is None
+        np.testing.assert_array_equal(light.obs, segments[1].obs)
         with pytest.raises(StoreError, match="no segment"):
             store.segment(10_000)
 
