@@ -220,6 +220,17 @@ class FeedbackStore:
         conn = getattr(self._local, "conn", None)
         return conn if conn is not None else self._open_connection()
 
+    def _write_feedback(self, session: SessionRef, sql: str, params: Sequence[Any]) -> int:
+        """Insert one feedback row; a session id that is not in the store is a StoreError."""
+        try:
+            (row_id,) = self._write([(sql, params)])
+        except sqlite3.IntegrityError as e:
+            raise StoreError(
+                f"no session with id {_session_id(session)} in {self.path} ({e}); "
+                "get one from open_session()"
+            ) from e
+        return int(row_id or 0)
+
     def _write(self, statements: Iterable[tuple[str, Sequence[Any]]]) -> list[int | None]:
         """Run ``statements`` in one committed transaction; return each lastrowid."""
         conn = self._conn()
@@ -343,48 +354,40 @@ class FeedbackStore:
             credit: Optional ``(global step, weight)`` pairs (or a step → weight mapping)
                 the rating was credited to.
         """
-        (row_id,) = self._write(
-            [
-                (
-                    "INSERT INTO scalars(session_id, value, t_wall, step, episode, source, "
-                    "credit, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        _session_id(session),
-                        float(scalar.value),
-                        float(scalar.t_wall),
-                        int(scalar.step),
-                        int(scalar.episode),
-                        scalar.source,
-                        _credit_json(credit),
-                        time.time(),
-                    ),
-                )
-            ]
+        return self._write_feedback(
+            session,
+            "INSERT INTO scalars(session_id, value, t_wall, step, episode, source, "
+            "credit, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                _session_id(session),
+                float(scalar.value),
+                float(scalar.t_wall),
+                int(scalar.step),
+                int(scalar.episode),
+                scalar.source,
+                _credit_json(credit),
+                time.time(),
+            ),
         )
-        return int(row_id or 0)
 
     def add_preference(self, session: SessionRef, preference: Preference) -> int:
         """Store one comparison (a skip too), with its segments if new; return its row id."""
         left_id = self.put_segment(preference.left)
         right_id = self.put_segment(preference.right)
-        (row_id,) = self._write(
-            [
-                (
-                    "INSERT INTO preferences(session_id, left_id, right_id, label, t_wall, "
-                    "source, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        _session_id(session),
-                        left_id,
-                        right_id,
-                        None if preference.label is None else float(preference.label),
-                        float(preference.t_wall),
-                        preference.source,
-                        time.time(),
-                    ),
-                )
-            ]
+        return self._write_feedback(
+            session,
+            "INSERT INTO preferences(session_id, left_id, right_id, label, t_wall, "
+            "source, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                _session_id(session),
+                left_id,
+                right_id,
+                None if preference.label is None else float(preference.label),
+                float(preference.t_wall),
+                preference.source,
+                time.time(),
+            ),
         )
-        return int(row_id or 0)
 
     def put_segment(self, segment: Segment) -> int:
         """Store ``segment`` unless a segment with its uid is there; return its row id.

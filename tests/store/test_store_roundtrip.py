@@ -153,6 +153,11 @@ def test_resume_by_name_returns_id_and_feedback(tmp_path, rng):
             store.session("carol")
 
 
+def test_unknown_session_id_is_a_store_error(tmp_path):
+    with FeedbackStore(tmp_path / "fb.db") as store, pytest.raises(StoreError, match="no session"):
+        store.add_scalar(42, Scalar(1.0, 0.0, 0, 0))
+
+
 def test_meta_must_be_json(tmp_path):
     with FeedbackStore(tmp_path / "fb.db") as store, pytest.raises(HfrlError, match="JSON"):
         store.open_session("s", {"bad": object()})
