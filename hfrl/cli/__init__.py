@@ -18,12 +18,14 @@ from hfrl.errors import HfrlError
 SUBCOMMANDS: dict[str, str] = {
     "envs": "hfrl.cli.envs",
     "train": "hfrl.cli.train",
+    "teach": "hfrl.cli.teach",
 }
 """Subcommand name -> module path."""
 
 HELPS: dict[str, str] = {
     "envs": "list the environment suites and their ids",
     "train": "train an agent headless with a simulated teacher (writes summary.json, curve.csv)",
+    "teach": "teach an agent live in a pygame window: reward and punish it with keys",
 }
 
 

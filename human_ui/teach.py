@@ -1,0 +1,592 @@
+"""The live-rating app: watch an agent act and reward or punish it with the keyboard.
+
+pygame owns the main thread. Each frame: key events → agent turn (observe the last step,
+give the new ratings, choose the next action) → env step → draw → ``clock.tick(fps)``.
+A key press becomes a :class:`~hfrl.types.Scalar` stamped with ``time.monotonic()``, is
+committed to the feedback store at once, and is given to the agent in the same frame.
+``agent.update()`` and saves run in a worker thread (:mod:`hfrl.human_ui.worker`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pygame
+from hfrl.human_ui import draw
+from hfrl.human_ui.demo import ScalarDemo
+from hfrl.human_ui.keys import RATING_VALUES, TEACH_HELP, TeachKey, key_name, teach_key
+from hfrl.human_ui.window import open_window
+from hfrl.human_ui.worker import AgentWorker, save_agent
+
+from hfrl.errors import HfrlError
+from hfrl.types import Scalar, Step
+
+SPEEDS: tuple[float, ...] = (1, 2, 3, 5, 8, 10, 15, 20, 30, 45, 60)
+"""Frame rates ``+`` and ``-`` step through."""
+
+PANEL_W = 300
+FOOTER_H = 30
+FRAME_BOX = (900, 640)
+
+_ACTION_NAMES: dict[str, tuple[str, ...]] = {
+    "MountainCar-v0": ("left", "none", "right"),
+    "CartPole-v1": ("left", "right"),
+    "Acrobot-v1": ("-1", "0", "+1"),
+    "LunarLander-v3": ("none", "left", "main", "right"),
+}
+
+
+def action_names(env: Any, env_id: str, n: int) -> list[str]:
+    """Short names of the ``n`` discrete actions, for the preference chart."""
+    if env_id in _ACTION_NAMES and len(_ACTION_NAMES[env_id]) == n:
+        return list(_ACTION_NAMES[env_id])
+    meanings = getattr(getattr(env, "unwrapped", env), "get_action_meanings", None)
+    if callable(meanings):
+        names = [str(m).lower() for m in meanings()]
+        if len(names) == n:
+            return names
+    return [str(i) for i in range(n)]
+
+
+def check_frame(frame: Any, env_id: str) -> np.ndarray:
+    """Return ``frame`` as (H, W, 3) uint8, or raise a clear error if it is not an image."""
+    arr = None if frame is None else np.asarray(frame)
+    if arr is None or arr.ndim != 3 or arr.shape[2] != 3:
+        got = "nothing" if arr is None else f"an array of shape {arr.shape}"
+        raise HfrlError(
+            f"{env_id} gives no colour frame to show (render() returned {got}); the apps need "
+            "an env with render_mode='rgb_array', such as CartPole-v1, MountainCar-v0 or an "
+            "ALE/ game."
+        )
+    return arr.astype(np.uint8, copy=False)
+
+
+def uniform_credit(
+    intervals: list[tuple[int, float, float]], t_f: float, lo: float, hi: float
+) -> list[tuple[int, float]]:
+    """Share of a uniform [lo, hi] s reaction delay falling in each step's shown interval.
+
+    Args:
+        intervals: ``(global step, t_start, t_end)`` of recently shown steps.
+        t_f: time of the rating.
+        lo: shortest delay.
+        hi: longest delay.
+
+    Returns:
+        ``(global step, weight)`` for each step with a non-zero share, oldest first.
+    """
+    a, b = t_f - hi, t_f - lo
+    out = []
+    for step, t0, t1 in intervals:
+        overlap = min(b, t1) - max(a, t0)
+        if overlap > 1e-9:
+            out.append((step, overlap / (hi - lo)))
+    return out
+
+
+@dataclass(frozen=True)
+class TeachConfig:
+    """Settings of the live-rating app."""
+
+    fps: float = 30.0
+    """Starting frame rate (one env step per frame); ``+``/``-`` change it."""
+    max_seconds: float | None = None
+    """End the session by itself after this many seconds (saving as on close)."""
+    autosave_seconds: float = 30.0
+    """Save the agent in the background this often (the labels are saved at once anyway)."""
+    flash_seconds: float = 0.6
+    """How long the last rating flashes."""
+    credit_window: tuple[float, float] | None = None
+    """Delay window (s) used to record each rating's credited steps in the store; None
+    takes the agent's ``config.delay_min``/``delay_max`` if it has them, else (0.2, 0.8)."""
+    max_frames: int | None = None
+    """Stop after this many frames (tests and benchmarks)."""
+
+
+@dataclass
+class TeachResult:
+    """What a session did (returned by :meth:`TeachApp.run`)."""
+
+    frames: int = 0
+    env_steps: int = 0
+    episodes: int = 0
+    ratings: int = 0
+    """Ratings given in this run."""
+    stalled_frames: int = 0
+    """Frames where learning held the agent and the env waited."""
+    frame_ms: list[float] = field(default_factory=list)
+    """Work time of each frame (events, agent, env, drawing), without the tick's sleep."""
+    latency_ms: list[float] = field(default_factory=list)
+    """Key press (event posted / read) to ``agent.give`` returned, per rating."""
+    saved_to: Path | None = None
+    ended_by: str = ""
+    """``"quit"``, ``"max_seconds"`` or ``"max_frames"``."""
+
+
+class TeachApp:
+    """Live rating of a scalar-feedback agent (TAMER, Deep TAMER, COACH, Deep COACH).
+
+    Args:
+        agent: the learner (used only through the Agent protocol).
+        env: an env made with ``render_mode="rgb_array"``.
+        env_id: its id (for titles and action names).
+        session: the feedback-store session ratings are written to.
+        agent_dir: where the agent is saved.
+        config: app settings.
+        teacher: a simulated :class:`~hfrl.protocols.ScalarTeacher` that presses the keys
+            (demo mode), or None for a person (or a test posting key events).
+        agent_name: shown in the title.
+        seed: seed of the first env reset.
+    """
+
+    def __init__(
+        self,
+        agent: Any,
+        env: Any,
+        env_id: str,
+        session: Any,
+        agent_dir: Path,
+        config: TeachConfig | None = None,
+        teacher: Any = None,
+        agent_name: str = "",
+        seed: int = 0,
+    ) -> None:
+        if getattr(agent, "feedback_kind", "scalar") != "scalar":
+            raise HfrlError(
+                f"the teach app needs an agent that learns from live ratings (tamer, deep-tamer, "
+                f"coach, deep-coach); {agent_name or type(agent).__name__} learns from "
+                "comparisons: use `hfrl compare` instead."
+            )
+        self.agent = agent
+        self.env = env
+        self.env_id = env_id
+        self.session = session
+        self.agent_dir = Path(agent_dir)
+        self.config = config or TeachConfig()
+        self.demo = ScalarDemo(teacher) if teacher is not None else None
+        self.agent_name = agent_name or getattr(agent, "name", type(agent).__name__)
+        self.seed = seed
+        self.fps = float(self.config.fps)
+        self.worker = AgentWorker(agent)
+        self.result = TeachResult()
+        self.paused = False
+        self.episode = 0
+        self.ep_step = 0
+        self.global_step = 0
+        self.ep_return = 0.0
+        self.obs: Any = None
+        self.frame: np.ndarray | None = None
+        self.prefs: np.ndarray | None = None
+        self.last_action: int | None = None
+        self.pending: deque[tuple[Scalar, float]] = deque()
+        self.unobserved: Step | None = None
+        self.intervals: deque[tuple[int, float, float]] = deque(maxlen=2000)
+        self._shown_at = time.monotonic()
+        self.flash: tuple[float, float] | None = None  # (value, time)
+        self.notice: tuple[str, float] | None = None
+        self.counts = {"plus": 0, "minus": 0}
+        prior = session.counts() if hasattr(session, "counts") else {}
+        self.prior_ratings = int(prior.get("scalars", 0))
+        self.screen: pygame.Surface | None = None
+        self.headless = True
+        self.clock: pygame.time.Clock | None = None
+        self._last_save = time.monotonic()
+        self._fps_meas = deque(maxlen=30)
+        n = getattr(getattr(env, "action_space", None), "n", None)
+        self.names = action_names(env, env_id, int(n)) if n is not None else []
+        self._quit = False
+        if self.config.credit_window is not None:
+            self.credit_window = self.config.credit_window
+        else:
+            cfg = getattr(agent, "config", None)
+            lo, hi = getattr(cfg, "delay_min", None), getattr(cfg, "delay_max", None)
+            ok = isinstance(lo, (int, float)) and isinstance(hi, (int, float)) and hi > lo
+            self.credit_window = (float(lo), float(hi)) if ok else (0.2, 0.8)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ life cycle
+    def open(self) -> None:
+        """Reset the env, check it renders, open the window, start the worker."""
+        self.obs, _ = self.env.reset(seed=self.seed)
+        self.frame = check_frame(self.env.render(), self.env_id)
+        fh, fw = self.frame.shape[:2]
+        k = draw.integer_scale((fw, fh), FRAME_BOX)
+        self.frame_size = (round(fw * k), round(fh * k))
+        size = (self.frame_size[0] + PANEL_W, max(self.frame_size[1], 540) + FOOTER_H)
+        title = f"hfrl teach - {self.agent_name} on {self.env_id}"
+        self.screen, self.headless = open_window(size, title)
+        self.clock = pygame.time.Clock()
+        self.worker.start()
+        self._update_prefs()
+        self._draw()
+        self._shown_at = time.monotonic()
+
+    def run(self, before_frame: Callable[[TeachApp], None] | None = None) -> TeachResult:
+        """Run until Esc/close, ``max_seconds`` or ``max_frames``; save; return the result.
+
+        Args:
+            before_frame: called at the start of every frame (scripts post key events here).
+        """
+        if self.screen is None:
+            self.open()
+        start = time.monotonic()
+        try:
+            while not self._quit:
+                if before_frame is not None:
+                    before_frame(self)
+                t0 = time.perf_counter()
+                self._frame()
+                self.result.frame_ms.append((time.perf_counter() - t0) * 1000)
+                self.result.frames += 1
+                if self.worker.error is not None:
+                    raise HfrlError(
+                        f"learning failed in the background: {self.worker.error!r}"
+                    ) from self.worker.error
+                if (
+                    self.config.max_seconds is not None
+                    and time.monotonic() - start >= self.config.max_seconds
+                ):
+                    self.result.ended_by = "max_seconds"
+                    break
+                if (
+                    self.config.max_frames is not None
+                    and self.result.frames >= self.config.max_frames
+                ):
+                    self.result.ended_by = "max_frames"
+                    break
+                assert self.clock is not None
+                self.clock.tick(self.fps)
+            else:
+                self.result.ended_by = "quit"
+        finally:
+            self.close()
+        return self.result
+
+    def close(self) -> None:
+        """Give the agent what is pending, stop the worker, save the agent."""
+        if self.worker.error is None:
+            self._agent_turn(act=False, timeout=None)
+        self.worker.stop()
+        if self.worker.error is None:
+            save_agent(self.agent, self.agent_dir)
+            self.result.saved_to = self.agent_dir
+
+    # ------------------------------------------------------------------ one frame
+    def _frame(self) -> None:
+        now = time.monotonic()
+        if self.demo is not None:
+            self.demo.post_due(now)
+        for event in pygame.event.get():
+            self._handle(event)
+        if self._quit:
+            return
+        if not self.paused:
+            self._step()
+        elif self.pending or self.unobserved is not None:
+            self._agent_turn(act=False, timeout=self._budget_left())
+        if time.monotonic() - self._last_save >= self.config.autosave_seconds:
+            self.worker.request_save(self.agent_dir)
+            self._last_save = time.monotonic()
+        self._draw()
+        flipped = time.monotonic()
+        self._fps_meas.append(flipped)
+        if not self.paused:
+            self._shown_at = flipped
+
+    def _budget_left(self) -> float:
+        return max(0.002, 0.8 / self.fps)
+
+    def _handle(self, event: pygame.event.Event) -> None:
+        if event.type == pygame.QUIT:
+            self._quit = True
+            return
+        if event.type != pygame.KEYDOWN:
+            return
+        cmd = teach_key(event)
+        if cmd is None:
+            self._say(f"key '{key_name(event)}' does nothing here - keys are listed below")
+        elif cmd in RATING_VALUES:
+            posted = getattr(event, "posted_at", None)
+            self.rate(
+                RATING_VALUES[cmd], source=getattr(event, "source", "human"), pressed_at=posted
+            )
+        elif cmd is TeachKey.PAUSE:
+            self.paused = not self.paused
+        elif cmd is TeachKey.FASTER:
+            self.fps = next((s for s in SPEEDS if s > self.fps), SPEEDS[-1])
+        elif cmd is TeachKey.SLOWER:
+            self.fps = next((s for s in reversed(SPEEDS) if s < self.fps), SPEEDS[0])
+        elif cmd is TeachKey.RESET:
+            self._reset_episode()
+            self._say("episode reset")
+        elif cmd is TeachKey.SAVE:
+            self.worker.request_save(self.agent_dir)
+            self._last_save = time.monotonic()
+            self._say(f"saving the agent to {self.agent_dir}")
+        elif cmd is TeachKey.QUIT:
+            self._quit = True
+
+    def rate(self, value: float, source: str = "human", pressed_at: float | None = None) -> Scalar:
+        """Record a rating now: stamp it, commit it to the store, queue it for the agent."""
+        t = time.monotonic()
+        scalar = Scalar(
+            value=float(value), t_wall=t, step=self.global_step, episode=self.episode, source=source
+        )
+        shown = [(g, t0, min(t1, t)) for g, t0, t1 in self.intervals]
+        credit = uniform_credit(shown, t, *self.credit_window)
+        self.session.add(scalar, credit=credit)  # committed before we go on
+        self.pending.append((scalar, pressed_at if pressed_at is not None else t))
+        self.result.ratings += 1
+        self.counts["plus" if value > 0 else "minus"] += 1
+        self.flash = (float(value), t)
+        return scalar
+
+    def _agent_turn(self, act: bool, timeout: float | None) -> tuple[bool, Any]:
+        """Observe the last step, give pending ratings, pick an action (one lock)."""
+        step, pending = self.unobserved, list(self.pending)
+        obs = self.obs
+
+        def turn() -> tuple[Any, Any, float]:
+            if step is not None:
+                self.agent.observe(step)
+            for scalar, _ in pending:
+                self.agent.give(scalar)
+            given_at = time.monotonic()
+            action = self.agent.act(obs) if act else None
+            prefs = self.agent.action_preferences(obs) if act else None
+            return action, prefs, given_at
+
+        if timeout is None:
+            ok, out = True, self.worker.call(turn)
+        else:
+            ok, out = self.worker.try_call(turn, timeout)
+        if not ok:
+            return False, None
+        action, prefs, given_at = out  # type: ignore[misc]
+        self.unobserved = None
+        for _ in pending:
+            _, pressed = self.pending.popleft()
+            self.result.latency_ms.append((given_at - pressed) * 1000)
+        if step is not None or pending:
+            self.worker.request_update()
+        if prefs is not None:
+            self.prefs = np.asarray(prefs, dtype=np.float64).ravel()
+        return True, action
+
+    def _step(self) -> None:
+        ok, action = self._agent_turn(act=True, timeout=self._budget_left())
+        if not ok:
+            self.result.stalled_frames += 1
+            return
+        obs = self.obs
+        next_obs, reward, terminated, truncated, _info = self.env.step(action)
+        step = Step(
+            obs=np.asarray(obs),
+            action=action,
+            next_obs=np.asarray(next_obs),
+            true_reward=float(reward),
+            terminated=bool(terminated),
+            truncated=bool(truncated),
+            t_wall=self._shown_at,
+            episode=self.episode,
+            step=self.ep_step,
+        )
+        self.last_action = int(action) if np.ndim(action) == 0 else None
+        self.intervals.append((self.global_step, self._shown_at, float("inf")))
+        if len(self.intervals) > 1:
+            g, t0, _ = self.intervals[-2]
+            self.intervals[-2] = (g, t0, self._shown_at)
+        self.unobserved = step
+        self.global_step += 1
+        self.result.env_steps += 1
+        self.ep_step += 1
+        self.ep_return += float(reward)
+        if self.demo is not None:
+            self.demo.watch(step)
+        if terminated or truncated:
+            self._say(f"episode {self.episode} ended: return {self.ep_return:.1f}")
+            self._reset_episode()
+        else:
+            self.obs = next_obs
+            self.frame = check_frame(self.env.render(), self.env_id)
+
+    def _reset_episode(self) -> None:
+        self.episode += 1
+        self.result.episodes += 1
+        self.ep_step = 0
+        self.ep_return = 0.0
+        self.obs, _ = self.env.reset()
+        self.frame = check_frame(self.env.render(), self.env_id)
+
+    def _update_prefs(self) -> None:
+        obs = self.obs
+        ok, prefs = self.worker.try_call(lambda: self.agent.action_preferences(obs), 0.1)
+        if ok and prefs is not None:
+            self.prefs = np.asarray(prefs, dtype=np.float64).ravel()
+
+    def _say(self, message: str) -> None:
+        self.notice = (message, time.monotonic())
+
+    # ------------------------------------------------------------------ drawing
+    def measured_fps(self) -> float:
+        """Frames per second over the last 30 frames."""
+        if len(self._fps_meas) < 2:
+            return 0.0
+        span = self._fps_meas[-1] - self._fps_meas[0]
+        return (len(self._fps_meas) - 1) / span if span > 0 else 0.0
+
+    def _draw(self) -> None:
+        screen = self.screen
+        assert screen is not None and self.frame is not None
+        now = time.monotonic()
+        screen.fill(draw.BG)
+        fw, _fh = self.frame_size
+        area_h = screen.get_height() - FOOTER_H
+        img = draw.frame_surface(self.frame, FRAME_BOX)
+        fx, fy = (fw - img.get_width()) // 2, (area_h - img.get_height()) // 2
+        screen.blit(img, (fx, fy))
+        flash_alpha = 0.0
+        if self.flash is not None:
+            flash_alpha = 1.0 - (now - self.flash[1]) / self.config.flash_seconds
+        if flash_alpha > 0 and self.flash is not None:
+            color = draw.fade(draw.flash_color(self.flash[0]), flash_alpha, draw.BG)
+            pygame.draw.rect(
+                screen,
+                color,
+                pygame.Rect(fx - 4, fy - 4, img.get_width() + 8, img.get_height() + 8),
+                6,
+            )
+        if self.paused:
+            draw.text(
+                screen,
+                "PAUSED",
+                (fx + img.get_width() // 2, fy + img.get_height() // 2),
+                64,
+                draw.NEUTRAL,
+                True,
+                "center",
+            )
+        self._draw_panel(pygame.Rect(fw, 0, PANEL_W, area_h), now, flash_alpha)
+        self._draw_footer(pygame.Rect(0, area_h, screen.get_width(), FOOTER_H), now)
+        pygame.display.flip()
+
+    def _draw_panel(self, rect: pygame.Rect, now: float, flash_alpha: float) -> None:
+        screen = self.screen
+        assert screen is not None
+        pygame.draw.rect(screen, draw.PANEL, rect)
+        x, y = rect.x + 16, rect.y + 14
+        draw.text(screen, "hfrl teach", (x, y), 30, draw.TEXT, True)
+        y += 30
+        draw.text(screen, f"{self.agent_name} on {self.env_id}", (x, y), 20, draw.DIM)
+        y += 28
+        state, color = ("PAUSED", draw.NEUTRAL) if self.paused else ("RUNNING", draw.GOOD)
+        draw.text(screen, state, (x, y), 24, color, True)
+        draw.text(
+            screen,
+            f"{self.measured_fps():4.1f} fps (target {self.fps:g})",
+            (rect.right - 16, y + 2),
+            20,
+            draw.DIM,
+            anchor="topright",
+        )
+        y += 34
+        rows = [
+            ("episode", f"{self.episode}"),
+            ("step", f"{self.ep_step}  ({self.global_step} total)"),
+            ("return so far", f"{self.ep_return:.1f}"),
+            (
+                "ratings",
+                f"{self.result.ratings}  (+{self.counts['plus']} / -{self.counts['minus']})",
+            ),
+        ]
+        if self.prior_ratings:
+            rows.append(("earlier", f"{self.prior_ratings} ratings (resumed)"))
+        for label, value in rows:
+            draw.text(screen, label, (x, y), 21, draw.DIM)
+            draw.text(screen, value, (x + 112, y), 21, draw.TEXT)
+            y += 24
+        y += 8
+        box = pygame.Rect(x, y, rect.width - 32, 56)
+        if flash_alpha > 0 and self.flash is not None:
+            pygame.draw.rect(
+                screen,
+                draw.fade(draw.flash_color(self.flash[0]), flash_alpha),
+                box,
+                border_radius=8,
+            )
+            draw.text(
+                screen,
+                f"{self.flash[0]:+g}",
+                box.center,
+                48,
+                draw.fade((255, 255, 255), flash_alpha),
+                True,
+                "center",
+            )
+        else:
+            pygame.draw.rect(screen, (48, 52, 64), box, 1, border_radius=8)
+            last = "no rating yet" if self.flash is None else f"last rating {self.flash[0]:+g}"
+            draw.text(screen, last, box.center, 20, draw.DIM, anchor="center")
+        y += 70
+        draw.text(screen, "action preferences", (x, y), 21, draw.DIM)
+        y += 24
+        if self.prefs is not None and len(self.prefs) == len(self.names):
+            h = min(26 * len(self.names), rect.bottom - y - 60)
+            draw.bar_chart(
+                screen,
+                pygame.Rect(x, y, rect.width - 32, h),
+                list(self.prefs),
+                self.names,
+                self.last_action,
+            )
+            y += h + 8
+        who = "you" if self.demo is None else f"simulated '{self.demo.name}' (demo)"
+        draw.text(screen, f"teacher: {who}", (x, rect.bottom - 50), 19, draw.DIM)
+        since = now - self._last_save
+        draw.text(
+            screen,
+            f"session {getattr(self.session, 'name', '')}",
+            (x, rect.bottom - 28),
+            19,
+            draw.DIM,
+        )
+        if since < 2:
+            draw.text(
+                screen,
+                "saved",
+                (rect.right - 16, rect.bottom - 28),
+                19,
+                draw.GOOD,
+                anchor="topright",
+            )
+
+    def _draw_footer(self, rect: pygame.Rect, now: float) -> None:
+        screen = self.screen
+        assert screen is not None
+        pygame.draw.rect(screen, (18, 19, 24), rect)
+        if self.notice is not None and now - self.notice[1] < 2.5:
+            draw.text(
+                screen,
+                self.notice[0],
+                (rect.x + 12, rect.centery),
+                20,
+                draw.NEUTRAL,
+                anchor="midleft",
+            )
+        else:
+            draw.text(
+                screen, TEACH_HELP, (rect.x + 12, rect.centery), 20, draw.DIM, anchor="midleft"
+            )
+
+    def screenshot(self, path: str | Path) -> Path:
+        """Save the window as a PNG."""
+        assert self.screen is not None
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pygame.image.save(self.screen, str(path))
+        return path

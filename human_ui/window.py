@@ -1,0 +1,57 @@
+"""Opening the pygame window, and telling a real screen from a headless one."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pygame
+
+HEADLESS_DRIVERS = frozenset({"dummy", "offscreen"})
+"""SDL video drivers that draw into memory only: nobody can see the window or type in it."""
+
+
+def display_available() -> bool:
+    """Whether a person could see a window: a display server, or a non-Linux desktop."""
+    if os.environ.get("SDL_VIDEODRIVER", "").lower() in HEADLESS_DRIVERS:
+        return False
+    if sys.platform.startswith("linux"):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
+
+
+def open_window(size: tuple[int, int], title: str) -> tuple[pygame.Surface, bool]:
+    """Open the app window; fall back to an in-memory (dummy) display when none can open.
+
+    Returns:
+        The screen surface and whether it is headless (nobody can see it).
+    """
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")  # the apps make no sound
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    headless = not display_available()
+    if headless:
+        os.environ["SDL_VIDEODRIVER"] = os.environ.get("SDL_VIDEODRIVER") or "dummy"
+    try:
+        pygame.display.init()
+        screen = pygame.display.set_mode(size)
+    except pygame.error as err:
+        print(
+            f"hfrl: could not open a window ({err}); drawing off-screen instead.",
+            file=sys.stderr,
+        )
+        pygame.display.quit()
+        os.environ["SDL_VIDEODRIVER"] = "dummy"
+        pygame.display.init()
+        screen = pygame.display.set_mode(size)
+        headless = True
+    headless = headless or pygame.display.get_driver() in HEADLESS_DRIVERS
+    pygame.display.set_caption(title)
+    pygame.font.init()
+    pygame.key.set_repeat()  # one rating per press, however long it is held
+    return screen, headless
+
+
+def close_window() -> None:
+    """Close the window and release the display (safe to call twice)."""
+    if pygame.display.get_init():
+        pygame.display.quit()

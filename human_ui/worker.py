@@ -1,0 +1,135 @@
+"""Learning off the UI thread: the agent's ``update()`` and saves run in a worker thread.
+
+The pygame thread keeps the cheap calls (``act``, ``observe``, ``give``,
+``action_preferences``) and the worker thread the heavy ones (``update``, ``save``); one
+lock keeps them from running at the same time on the same agent. The UI thread never
+waits longer than what is left of its frame for that lock: when learning holds it, the UI
+keeps drawing, the env waits a frame, and the ratings already made wait in a queue (they
+are in the feedback store already) until the agent is free.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+class AgentWorker:
+    """Owns the background thread that runs ``agent.update()`` and ``agent.save()``.
+
+    Args:
+        agent: any :class:`hfrl.protocols.Agent`.
+        idle_period: seconds between updates when nothing new arrived (0 = only on request).
+    """
+
+    def __init__(self, agent: Any, idle_period: float = 0.0) -> None:
+        self.agent = agent
+        self.lock = threading.Lock()
+        """Held while any agent method runs; the UI thread takes it with a timeout."""
+        self.idle_period = idle_period
+        self.updates = 0
+        """Completed ``update()`` calls."""
+        self.update_seconds = 0.0
+        """Duration of the last ``update()``."""
+        self.stats: dict[str, float] = {}
+        """Statistics returned by the last ``update()``."""
+        self.error: BaseException | None = None
+        """An exception raised in the worker; the UI re-raises it (the store keeps the labels)."""
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._save_to: Path | None = None
+        self._saved = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="hfrl-learner", daemon=True)
+
+    def start(self) -> AgentWorker:
+        """Start the thread (returns self)."""
+        self._thread.start()
+        return self
+
+    def request_update(self) -> None:
+        """Ask for an ``update()`` soon (cheap; call after new steps or feedback)."""
+        self._wake.set()
+
+    def request_save(self, directory: Path) -> None:
+        """Ask the worker to save the agent into ``directory`` (atomically replaced)."""
+        self._saved.clear()
+        self._save_to = Path(directory)
+        self._wake.set()
+
+    def try_call(self, fn: Callable[[], T], timeout: float) -> tuple[bool, T | None]:
+        """Run ``fn`` under the agent lock if it can be had within ``timeout`` seconds."""
+        if not self.lock.acquire(timeout=max(0.0, timeout)):
+            return False, None
+        try:
+            return True, fn()
+        finally:
+            self.lock.release()
+
+    def call(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` under the agent lock, waiting as long as it takes."""
+        with self.lock:
+            return fn()
+
+    def save_now(self, directory: Path) -> None:
+        """Save the agent into ``directory`` from the calling thread (waits for the lock)."""
+        with self.lock:
+            save_agent(self.agent, directory)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the thread after its current job."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            woke = self._wake.wait(self.idle_period or None)
+            if self._stop.is_set():
+                return
+            self._wake.clear()
+            try:
+                save_to, self._save_to = self._save_to, None
+                if save_to is not None:
+                    self.save_now(save_to)
+                    self._saved.set()
+                if woke or self.idle_period:
+                    with self.lock:
+                        t0 = time.perf_counter()
+                        stats = self.agent.update() or {}
+                        self.update_seconds = time.perf_counter() - t0
+                    self.stats = dict(stats)
+                    self.updates += 1
+            except BaseException as err:  # handed to the UI thread, which re-raises it
+                self.error = err
+                return
+
+
+def save_agent(agent: Any, directory: Path) -> None:
+    """``agent.save`` into ``directory`` so that a crash mid-save keeps the previous copy."""
+    directory = Path(directory)
+    tmp = directory.with_name(directory.name + ".tmp")
+    old = directory.with_name(directory.name + ".old")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    agent.save(tmp)
+    shutil.rmtree(old, ignore_errors=True)
+    if directory.exists():
+        directory.rename(old)
+    tmp.rename(directory)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def saved_agent_dir(directory: Path) -> Path | None:
+    """The newest complete save at ``directory`` (or its backup from an interrupted save)."""
+    directory = Path(directory)
+    for candidate in (directory, directory.with_name(directory.name + ".old")):
+        if candidate.is_dir() and any(candidate.iterdir()):
+            return candidate
+    return None

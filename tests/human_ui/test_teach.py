@@ -1,0 +1,314 @@
+"""Drive the live-rating app headless with posted key presses, as a person would."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pygame
+import pytest
+from hfrl.human_ui.keys import key_event
+from hfrl.human_ui.teach import TeachApp, TeachConfig, uniform_credit
+from ui_fakes import CountingAgent
+
+from hfrl.errors import HfrlError
+from hfrl.types import Scalar
+
+
+def make_env(env_id: str = "MountainCar-v0"):
+    from hfrl.envs.make import make
+
+    return make(env_id, seed=0, render_mode="rgb_array")
+
+
+def press_at(schedule: dict[int, str]):
+    """A before_frame hook posting ``schedule[frame]`` keys at those frames."""
+
+    def hook(app: TeachApp) -> None:
+        key = schedule.get(app.result.frames)
+        if key is not None:
+            pygame.event.post(key_event(key, posted_at=time.monotonic()))
+
+    return hook
+
+
+def test_keys_become_stored_scalars_given_to_the_agent(store_session, tmp_path):
+    store, session = store_session
+    agent = CountingAgent(3)
+    app = TeachApp(
+        agent,
+        make_env(),
+        "MountainCar-v0",
+        session,
+        tmp_path / "agent",
+        TeachConfig(fps=60, max_frames=130),
+    )
+    keys = {60: "/", 70: "z", 80: "?", 90: "Z", 100: "up", 110: "down"}
+    t_start = time.monotonic()
+    result = app.run(press_at(keys))
+    t_end = time.monotonic()
+
+    records = store.scalar_records(session)
+    assert [r.scalar.value for r in records] == [1.0, -1.0, 10.0, -10.0, 1.0, -1.0]
+    times = [r.scalar.t_wall for r in records]
+    assert times == sorted(times) and t_start <= times[0] and times[-1] <= t_end
+    # the step stamped is the global step counter at the press: frame k has made k steps
+    assert [r.scalar.step for r in records] == list(keys)
+    assert all(r.scalar.source == "human" and r.scalar.episode == 0 for r in records)
+    # credit: steps shown 0.2-0.8 s (the default window) before the press, weights in (0, 1]
+    for r in records:
+        assert r.credit, "every press after 0.8 s of play credits some steps"
+        steps = [s for s, _ in r.credit]
+        assert max(steps) < r.scalar.step and all(0 < w <= 1 for _, w in r.credit)
+        assert sum(w for _, w in r.credit) == pytest.approx(1.0, abs=0.05)
+    # the agent got exactly the stored ratings, each within one frame of the press
+    assert [s.value for s in agent.given] == [r.scalar.value for r in records]
+    assert max(result.latency_ms) < 1000 / 60
+    assert result.ratings == 6 and result.ended_by == "max_frames"
+    # it learnt from them, in the update thread, and was saved on the way out
+    assert agent.threads == {"hfrl-learner"} and agent.updates > 0
+    assert (tmp_path / "agent" / "h.json").exists()
+
+
+def test_uniform_credit_matches_hand_computed_shares():
+    # steps of 0.1 s; rating at t=1.0 credits [0.2, 0.8] s back = interval [0.2, 0.8]
+    intervals = [(i, 0.1 * i, 0.1 * (i + 1)) for i in range(10)]
+    credit = dict(uniform_credit(intervals, 1.0, 0.2, 0.8))
+    assert sorted(credit) == [2, 3, 4, 5, 6, 7]
+    assert all(w == pytest.approx(1 / 6) for w in credit.values())
+    # a long step partly inside the window gets its share only
+    credit = dict(uniform_credit([(0, 0.0, 0.5), (1, 0.5, 2.0)], 1.0, 0.2, 0.8))
+    assert credit[0] == pytest.approx(0.3 / 0.6) and credit[1] == pytest.approx(0.3 / 0.6)
+
+
+def test_control_keys_pause_speed_reset_save_and_unknown(store_session, tmp_path):
+    _, session = store_session
+    agent = CountingAgent(3)
+    app = TeachApp(
+        agent,
+        make_env(),
+        "MountainCar-v0",
+        session,
+        tmp_path / "agent",
+        TeachConfig(fps=30, max_frames=60),
+    )
+    seen: dict[str, object] = {}
+
+    def hook(app: TeachApp) -> None:
+        f = app.result.frames
+        if f == 5:
+            pygame.event.post(key_event("space"))
+        if f == 15:
+            seen["paused_steps"] = app.result.env_steps
+            seen["paused"] = app.paused
+            pygame.event.post(key_event(" "))
+        if f == 16:
+            pygame.event.post(key_event("+"))
+        if f == 17:
+            seen["faster"] = app.fps
+            pygame.event.post(key_event("-"))
+            pygame.event.post(key_event("-"))
+        if f == 18:
+            seen["slower"] = app.fps
+            pygame.event.post(key_event("+"))
+            pygame.event.post(key_event("r"))
+        if f == 19:
+            seen["episode"] = app.episode
+            pygame.event.post(key_event("q"))
+            pygame.event.post(key_event("s"))
+        if f == 20:
+            seen["notice"] = app.notice[0] if app.notice else ""
+        if f == 40:
+            pygame.event.post(key_event("escape"))
+
+    result = app.run(hook)
+    assert seen["paused"] is True and seen["paused_steps"] == 5  # no steps while paused
+    assert seen["faster"] == 45 and seen["slower"] == 20
+    assert seen["episode"] == 1 and app.ep_step < 25
+    assert "saving" in str(seen["notice"]) or "'q'" in str(seen["notice"])
+    assert result.ended_by == "quit" and result.frames == 41
+    assert result.ratings == 0 and session.counts()["scalars"] == 0  # unknown key: nothing stored
+    assert (tmp_path / "agent" / "h.json").exists()
+
+
+def test_unknown_key_is_shown_not_stored(store_session, tmp_path):
+    _, session = store_session
+    app = TeachApp(
+        CountingAgent(3),
+        make_env(),
+        "MountainCar-v0",
+        session,
+        tmp_path / "a",
+        TeachConfig(fps=60, max_frames=8),
+    )
+    notices = []
+    app.run(
+        lambda a: (
+            pygame.event.post(key_event("q")) if a.result.frames == 2 else notices.append(a.notice)
+        )
+    )
+    assert any(n and "'q' does nothing" in n[0] for n in notices)
+    assert session.counts()["scalars"] == 0
+
+
+def test_window_close_saves_and_keeps_every_rating(store_session, tmp_path):
+    _, session = store_session
+    agent = CountingAgent(3)
+    app = TeachApp(
+        agent,
+        make_env(),
+        "MountainCar-v0",
+        session,
+        tmp_path / "agent",
+        TeachConfig(fps=60, max_frames=200),
+    )
+
+    def hook(app: TeachApp) -> None:
+        if app.result.frames == 3:
+            pygame.event.post(key_event("/"))
+            pygame.event.post(pygame.event.Event(pygame.QUIT))  # closed in the same frame
+
+    result = app.run(hook)
+    assert result.ended_by == "quit" and result.frames == 4
+    assert session.counts()["scalars"] == 1 and len(agent.given) == 1
+    assert CountingAgent.load(tmp_path / "agent").h.sum() == agent.h.sum()
+
+
+def test_slow_learning_never_freezes_the_window_nor_loses_ratings(store_session, tmp_path):
+    _, session = store_session
+    agent = CountingAgent(3, update_seconds=0.06)  # two frames' worth of work per update
+    app = TeachApp(
+        agent,
+        make_env(),
+        "MountainCar-v0",
+        session,
+        tmp_path / "agent",
+        TeachConfig(fps=30, max_frames=45),
+    )
+    result = app.run(press_at({f: "/" for f in range(5, 40, 3)}))
+    assert result.stalled_frames > 0  # learning held the agent, the env waited ...
+    assert np.percentile(result.frame_ms, 90) < 1000 / 30  # ... the window did not
+    assert session.counts()["scalars"] == 12 == len(agent.given)
+
+
+def test_env_without_frames_gets_a_clear_error(store_session, tmp_path):
+    _, session = store_session
+    from hfrl.envs.make import make
+
+    env = make("CartPole-v1", seed=0, render_mode=None)
+    app = TeachApp(
+        CountingAgent(2), env, "CartPole-v1", session, tmp_path / "a", TeachConfig(max_frames=3)
+    )
+    with pytest.raises(HfrlError, match="no colour frame"):
+        app.run()
+
+
+class EveryFifthStep:
+    """A simulated teacher: +1 for action 2, -1 otherwise, on every 5th step, at once."""
+
+    name = "fifth"
+
+    def __init__(self) -> None:
+        self.stamps: list[float] = []
+
+    def rate(self, step):
+        if step.step % 5:
+            return None
+        value = 1.0 if step.action == 2 else -1.0
+        self.stamps.append(step.t_wall)
+        return Scalar(value, step.t_wall, step.step, step.episode, self.name)
+
+
+def test_demo_teacher_presses_keys_in_the_same_window(store_session, tmp_path):
+    _, session = store_session
+    agent = CountingAgent(3)
+    app = TeachApp(
+        agent,
+        make_env(),
+        "MountainCar-v0",
+        session,
+        tmp_path / "a",
+        TeachConfig(fps=60, max_frames=120),
+        teacher=(teacher := EveryFifthStep()),
+    )
+    result = app.run()
+    rows = session.scalars()
+    assert len(rows) >= 15 and result.ratings == len(rows)
+    assert {r.source for r in rows} == {"fifth"}
+    # each press is made when its rating arrives, never before: within a frame after
+    for row, stamp in zip(rows, teacher.stamps, strict=False):
+        assert stamp <= row.t_wall < stamp + 0.25
+    # the teacher rewarded action 2 and punished the others: the agent now prefers 2
+    assert int(np.argmax(agent.h)) == 2 and agent.h[2] > 0
+
+
+def test_tamer_learns_the_rewarded_action(store_session, tmp_path):
+    """A person who rewards 'push right' and punishes the rest, 0.5 s after seeing it."""
+    from hfrl.agents.tamer import Tamer
+
+    _, session = store_session
+    env = make_env()
+    agent = Tamer("MountainCar-v0", env.observation_space, env.action_space, seed=0)
+    app = TeachApp(
+        agent, env, "MountainCar-v0", session, tmp_path / "a", TeachConfig(fps=60, max_frames=300)
+    )
+    shown: list[tuple[float, int | None]] = []
+
+    def person(app: TeachApp) -> None:
+        now = time.monotonic()
+        shown.append((now, app.last_action))
+        if app.result.frames % 6 == 0:
+            seen = [a for t, a in shown if t <= now - 0.5]
+            if seen and seen[-1] is not None:
+                pygame.event.post(key_event("/" if seen[-1] == 2 else "z"))
+
+    app.run(person)
+    actions = [a for _, a in shown if a is not None]
+    assert session.counts()["scalars"] >= 30
+    assert np.mean(np.asarray(actions[-100:]) == 2) > np.mean(np.asarray(actions[:100]) == 2)
+    assert np.mean(np.asarray(actions[-100:]) == 2) > 0.8
+    prefs = agent.action_preferences(app.obs)
+    assert int(np.argmax(prefs)) == 2
+
+
+def test_resume_loads_the_agent_and_counts_earlier_ratings(store_session, tmp_path):
+    from hfrl.human_ui.session import SessionPaths, load_or_build_agent, open_session
+
+    store, _session = store_session
+    store.close()
+    paths = SessionPaths(tmp_path / "root", "s1")
+    env = make_env()
+    meta = {"app": "teach", "agent": "tamer", "env_id": "MountainCar-v0"}
+    store1, s1 = open_session(paths, meta)
+    agent, loaded = load_or_build_agent("tamer", env, "MountainCar-v0", 0, paths.agent_dir)
+    assert not loaded and not s1.resumed
+    TeachApp(
+        agent, env, "MountainCar-v0", s1, paths.agent_dir, TeachConfig(fps=60, max_frames=80)
+    ).run(press_at({f: "z" for f in range(30, 80, 5)}))
+    store1.close()
+    store2, s2 = open_session(paths, meta)
+    again, loaded = load_or_build_agent("tamer", env, "MountainCar-v0", 0, paths.agent_dir)
+    obs, _ = env.reset(seed=3)
+    assert loaded and s2.resumed and s2.counts()["scalars"] == 10
+    np.testing.assert_allclose(again.action_preferences(obs), agent.action_preferences(obs))
+    app = TeachApp(again, env, "MountainCar-v0", s2, paths.agent_dir, TeachConfig(max_frames=1))
+    assert app.prior_ratings == 10
+    store2.close()
+    with pytest.raises(HfrlError, match="was made with"):
+        open_session(paths, {**meta, "agent": "coach"})
+
+
+def test_screenshot_is_written(store_session, tmp_path):
+    _, session = store_session
+    app = TeachApp(
+        CountingAgent(3),
+        make_env(),
+        "MountainCar-v0",
+        session,
+        tmp_path / "a",
+        TeachConfig(fps=60, max_frames=5),
+    )
+    app.run(press_at({2: "/"}))
+    path = app.screenshot(tmp_path / "shots" / "teach.png")
+    img = pygame.surfarray.array3d(pygame.image.load(str(path)))
+    assert img.shape[0] >= 600 and img.std() > 20
