@@ -84,7 +84,7 @@ def check_id(env_id: str) -> None:
     """Raise a helpful HfrlError if ``env_id`` is unknown or its extra is missing."""
     _register_ale()
     if env_id not in gym.registry:
-        raise unknown_name("env id", env_id, known_ids())
+        raise unknown_name("env id", env_id, known_ids(), "hfrl envs")
     extra = required_extra(env_id)
     if extra is not None and not extra_installed(extra):
         raise missing_extra(env_id, extra)

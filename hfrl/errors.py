@@ -35,12 +35,14 @@ def did_you_mean(name: str, choices: Iterable[str], n: int = 3) -> str:
     return " Did you mean: " + ", ".join(lowered[c] for c in close) + "?"
 
 
-def unknown_name(kind: str, name: str, choices: Iterable[str]) -> UnknownNameError:
-    """Build the standard 'unknown X' error with close matches and the full list hint."""
+def unknown_name(
+    kind: str, name: str, choices: Iterable[str], list_command: str = "hfrl --help"
+) -> UnknownNameError:
+    """Build the standard 'unknown X' error with close matches and where to see them all."""
     choices = sorted(choices)
     hint = did_you_mean(name, choices)
     listing = (
-        ", ".join(choices) if len(choices) <= 12 else f"{len(choices)} known; see `hfrl --help`"
+        ", ".join(choices) if len(choices) <= 12 else f"{len(choices)} known; see `{list_command}`"
     )
     return UnknownNameError(f"unknown {kind} {name!r}.{hint} Known {kind}s: {listing}.")
 
