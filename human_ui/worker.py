@@ -10,6 +10,7 @@ are in the feedback store already) until the agent is free.
 
 from __future__ import annotations
 
+import json
 import shutil
 import threading
 import time
@@ -26,10 +27,18 @@ class AgentWorker:
     Args:
         agent: any :class:`hfrl.protocols.Agent`.
         idle_period: seconds between updates when nothing new arrived (0 = only on request).
+        ui_state: see :attr:`ui_state`.
     """
 
-    def __init__(self, agent: Any, idle_period: float = 0.0) -> None:
+    def __init__(
+        self,
+        agent: Any,
+        idle_period: float = 0.0,
+        ui_state: Callable[[], dict[str, Any]] | None = None,
+    ) -> None:
         self.agent = agent
+        self.ui_state = ui_state
+        """Called under the lock at each save; its dict is saved with the agent."""
         self.lock = threading.Lock()
         """Held while any agent method runs; the UI thread takes it with a timeout."""
         self.idle_period = idle_period
@@ -39,6 +48,10 @@ class AgentWorker:
         """Duration of the last ``update()``."""
         self.stats: dict[str, float] = {}
         """Statistics returned by the last ``update()``."""
+        self.mark: Callable[[], Any] | None = None
+        """Read just before each ``update()``; the value is kept as :attr:`updated_mark`."""
+        self.updated_mark: Any = None
+        """:attr:`mark`'s value before the last completed ``update()`` (what it has seen)."""
         self.error: BaseException | None = None
         """An exception raised in the worker; the UI re-raises it (the store keeps the labels)."""
         self._wake = threading.Event()
@@ -79,7 +92,7 @@ class AgentWorker:
     def save_now(self, directory: Path) -> None:
         """Save the agent into ``directory`` from the calling thread (waits for the lock)."""
         with self.lock:
-            save_agent(self.agent, directory)
+            save_agent(self.agent, directory, self.ui_state() if self.ui_state else None)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the thread after its current job."""
@@ -101,9 +114,11 @@ class AgentWorker:
                     self._saved.set()
                 if woke or self.idle_period:
                     with self.lock:
+                        mark = self.mark() if self.mark is not None else None
                         t0 = time.perf_counter()
                         stats = self.agent.update() or {}
                         self.update_seconds = time.perf_counter() - t0
+                        self.updated_mark = mark
                     self.stats = dict(stats)
                     self.updates += 1
             except BaseException as err:  # handed to the UI thread, which re-raises it
@@ -111,19 +126,37 @@ class AgentWorker:
                 return
 
 
-def save_agent(agent: Any, directory: Path) -> None:
-    """``agent.save`` into ``directory`` so that a crash mid-save keeps the previous copy."""
+UI_STATE_FILE = "hfrl_ui.json"
+"""File the apps add to an agent save: which labels the saved agent has already learnt from."""
+
+
+def save_agent(agent: Any, directory: Path, ui_state: dict[str, Any] | None = None) -> None:
+    """``agent.save`` into ``directory`` so that a crash mid-save keeps the previous copy.
+
+    Args:
+        agent: the agent.
+        directory: its save folder (replaced as a whole once the new save is complete).
+        ui_state: JSON-ready facts the app needs on resume, written to ``UI_STATE_FILE``.
+    """
     directory = Path(directory)
     tmp = directory.with_name(directory.name + ".tmp")
     old = directory.with_name(directory.name + ".old")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     agent.save(tmp)
+    if ui_state is not None:
+        (tmp / UI_STATE_FILE).write_text(json.dumps(ui_state))
     shutil.rmtree(old, ignore_errors=True)
     if directory.exists():
         directory.rename(old)
     tmp.rename(directory)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def load_ui_state(directory: Path) -> dict[str, Any]:
+    """The ``ui_state`` saved with an agent by :func:`save_agent` ({} if none)."""
+    path = Path(directory) / UI_STATE_FILE
+    return json.loads(path.read_text()) if path.exists() else {}
 
 
 def saved_agent_dir(directory: Path) -> Path | None:

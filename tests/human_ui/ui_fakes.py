@@ -72,3 +72,95 @@ def fake_env(env_id: str = "MountainCar-v0", seed: int = 0) -> Any:
     import gymnasium as gym
 
     return gym.make(env_id, render_mode="rgb_array")
+
+
+class FakePreferenceAgent:
+    """A preference agent stand-in: random-policy clips into a query queue, labels kept.
+
+    ``update()`` polls the queue's answers, keeps it filled with fresh pairs and counts
+    fake training steps; ``give`` takes labels directly (resume). Saves as JSON.
+    """
+
+    feedback_kind: ClassVar[str] = "preference"
+    name: ClassVar[str] = "fake-preference"
+
+    def __init__(
+        self, env_id: str = "CartPole-v1", seed: int = 0, seg_len: int = 15, queue: Any = None
+    ) -> None:
+        from hfrl.agents.preference_labels import QueryQueue
+
+        self.env_id = env_id
+        self.queries = queue or QueryQueue(max_pending=6)
+        self.rng = np.random.default_rng(seed)
+        self.env = fake_env(env_id)
+        self.env.reset(seed=seed)
+        self.seg_len = seg_len
+        self.labels: list[tuple[str, str, float | None]] = []
+        self.env_steps = 0
+        self.updates = 0
+        self.update_seconds = 0.0
+
+    def _segment(self) -> Any:
+        from hfrl.types import Segment
+
+        obs, acts, rews, frames = [], [], [], []
+        o, _ = self.env.reset(seed=int(self.rng.integers(1 << 30)))
+        terminated = False
+        for _ in range(self.seg_len):
+            a = int(self.rng.integers(2))
+            frames.append(self.env.render()[::4, ::4])
+            obs.append(o)
+            acts.append(a)
+            o, r, terminated, truncated, _ = self.env.step(a)
+            rews.append(r)
+            if terminated or truncated:
+                break
+        return Segment(
+            np.array(obs),
+            np.array(acts),
+            np.array(rews, dtype=float),
+            self.env_id,
+            terminated=terminated,
+            frames=np.array(frames),
+        )
+
+    def update(self) -> dict[str, float]:
+        import time
+
+        for pref in self.queries.poll():
+            self.give(pref)
+        if self.queries.pending() < 3:
+            self.queries.request([(self._segment(), self._segment())])
+        if self.update_seconds:
+            time.sleep(self.update_seconds)
+        self.env_steps += 64
+        self.updates += 1
+        return {
+            "val_accuracy": 0.5 + 0.01 * min(len(self.labels), 40),
+            "env_steps": float(self.env_steps),
+        }
+
+    def give(self, feedback: Feedback) -> None:
+        self.labels.append((feedback.left.uid, feedback.right.uid, feedback.label))
+
+    def act(self, obs: np.ndarray, greedy: bool = False) -> int:
+        return 0
+
+    def observe(self, step: Step) -> None:
+        pass
+
+    def action_preferences(self, obs: np.ndarray) -> np.ndarray:
+        return np.zeros(2)
+
+    def save(self, directory: str | Path) -> None:
+        Path(directory, "fake.json").write_text(
+            json.dumps({"labels": self.labels, "env_steps": self.env_steps})
+        )
+
+    @classmethod
+    def load(cls, directory: str | Path) -> FakePreferenceAgent:
+        data = json.loads(Path(directory, "fake.json").read_text())
+        agent = cls()
+        agent.labels = [tuple(x) for x in data["labels"]]
+        agent.env_steps = data["env_steps"]
+        return agent

@@ -1,0 +1,580 @@
+"""The clip-comparison app: two clips side by side, the person picks the better one.
+
+pygame owns the main thread: key events → draw both clips at the frame their shared loop
+clock has reached → ``clock.tick(fps)``. The preference agent and its SB3 learner train in
+a worker thread (``agent.update()`` in a loop, :mod:`hfrl.human_ui.worker`); the two
+sides meet only in the agent's thread-safe query queue (``next_query`` / ``answer``, see
+:class:`hfrl.agents.preference_labels.QueryQueue`) and in the statistics ``update()``
+returns. The agent keeps the queue filled with the pairs its reward ensemble disagrees on
+most.
+
+A key press becomes a :class:`~hfrl.types.Preference` stamped with ``time.monotonic()``
+and is committed to the feedback store at once. It is handed to the agent a moment later
+(on the next answer, or after ``undo_seconds``), so backspace can take it back before the
+reward model has seen it; an undone label is retracted in the store and its pair shown
+again.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pygame
+from hfrl.human_ui import draw
+from hfrl.human_ui.demo import PreferenceDemo
+from hfrl.human_ui.keys import COMPARE_HELP, CompareKey, compare_key, key_name
+from hfrl.human_ui.window import open_window
+from hfrl.human_ui.worker import AgentWorker, save_agent
+
+from hfrl.errors import HfrlError
+from hfrl.types import EQUAL, LEFT, RIGHT, Preference
+
+CLIP_BOX = (480, 400)
+"""Largest size each clip is drawn at."""
+GAP = 24
+HEADER_H = 64
+PROGRESS_H = 64
+FOOTER_H = 30
+
+LABEL_OF: dict[CompareKey, float | None] = {
+    CompareKey.LEFT: LEFT,
+    CompareKey.RIGHT: RIGHT,
+    CompareKey.EQUAL: EQUAL,
+    CompareKey.SKIP: None,
+}
+WORDS: dict[float | None, str] = {
+    LEFT: "left is better",
+    RIGHT: "right is better",
+    EQUAL: "equal",
+    None: "skipped",
+}
+
+ACCURACY_KEYS = ("reward_val_accuracy", "val_accuracy", "heldout_accuracy", "accuracy")
+"""``update()`` statistics read as the reward model's held-out accuracy (first found)."""
+STEP_KEYS = ("learner_steps", "env_steps", "timesteps", "agent_steps", "steps")
+"""``update()`` statistics read as the agent's training steps (first found)."""
+
+
+def first_stat(stats: dict[str, float], keys: tuple[str, ...]) -> float | None:
+    """The first of ``keys`` present in ``stats`` (a finite number), else None."""
+    for k in keys:
+        v = stats.get(k)
+        if v is not None and np.isfinite(v):
+            return float(v)
+    return None
+
+
+@dataclass(frozen=True)
+class CompareConfig:
+    """Settings of the clip-comparison app."""
+
+    fps: float = 30.0
+    """Window frame rate."""
+    clip_fps: float = 30.0
+    """Rate the clips play at (the env's own rate shows them in real time)."""
+    loop_pause: float = 0.5
+    """Seconds both clips hold their last frame before looping."""
+    undo_seconds: float = 3.0
+    """A label reaches the agent after this long (or at the next label); until then
+    backspace takes it back."""
+    max_seconds: float | None = None
+    """End the session by itself after this many seconds (saving as on close)."""
+    max_frames: int | None = None
+    """Stop after this many frames (tests and benchmarks)."""
+    autosave_seconds: float = 60.0
+    """Save the agent in the background this often."""
+    update_period: float = 0.0
+    """Seconds the worker rests between ``update()`` calls (0: back to back)."""
+
+
+@dataclass
+class CompareResult:
+    """What a session did (returned by :meth:`CompareApp.run`)."""
+
+    frames: int = 0
+    labels: int = 0
+    """Answers given in this run (skips included), minus undone ones."""
+    undone: int = 0
+    frame_ms: list[float] = field(default_factory=list)
+    """Work time of each frame, without the tick's sleep."""
+    latency_ms: list[float] = field(default_factory=list)
+    """Key press (event posted / read) to the label committed in the store."""
+    saved_to: Path | None = None
+    ended_by: str = ""
+
+
+class _SegmentSaver:
+    """Stores the segments of upcoming queries in the background (compression is slow)."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self._q: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="hfrl-segments", daemon=True)
+        self._thread.start()
+
+    def put(self, *segments: Any) -> None:
+        for s in segments:
+            self._q.put(s)
+
+    def stop(self) -> None:
+        self._q.put(None)
+        self._thread.join(30)
+
+    def _run(self) -> None:
+        store = getattr(self.session, "store", None)
+        while True:
+            seg = self._q.get()
+            if seg is None or store is None:
+                return
+            try:
+                store.put_segment(seg)
+            except Exception:  # the label's own write stores it again, and reports errors
+                pass
+
+
+class CompareApp:
+    """Clip comparison for the preference agent (or any agent feeding a query queue).
+
+    Args:
+        agent: the learner, trained in a worker thread through ``update()``; on resume the
+            stored labels it has not seen are given to it with ``give``.
+        queries: the agent's query queue (``next_query``, ``answer``, ``put_back``,
+            ``pending``).
+        env_id: shown in the title.
+        session: the feedback-store session labels are written to.
+        agent_dir: where the agent is saved.
+        config: app settings.
+        teacher: a simulated :class:`~hfrl.protocols.PreferenceTeacher` pressing the keys
+            (demo mode), or None.
+        agent_name: shown in the title.
+    """
+
+    def __init__(
+        self,
+        agent: Any,
+        queries: Any,
+        env_id: str,
+        session: Any,
+        agent_dir: Path,
+        config: CompareConfig | None = None,
+        teacher: Any = None,
+        agent_name: str = "preference",
+    ) -> None:
+        self.agent = agent
+        self.queries = queries
+        self.env_id = env_id
+        self.session = session
+        self.agent_dir = Path(agent_dir)
+        self.config = config or CompareConfig()
+        self.demo = PreferenceDemo(teacher) if teacher is not None else None
+        self.agent_name = agent_name
+        self.worker = AgentWorker(
+            agent,
+            idle_period=max(self.config.update_period, 1e-3),
+            ui_state=lambda: {
+                "last_label_row": int(self.worker.updated_mark or self.restored_upto)
+            },
+        )
+        self.released_row = 0
+        """Store row id of the newest label handed to the agent's queue."""
+        self.restored_upto = 0
+        """Labels up to this row id were given to the agent on resume."""
+        self.worker.mark = lambda: max(self.released_row, self.restored_upto)
+        self.saver = _SegmentSaver(session)
+        self.result = CompareResult()
+        self.current: Any = None
+        self.shown_at = 0.0
+        self.held: deque[tuple[Any, float | None, float, int]] = deque()
+        """Labels given but not yet handed to the agent: (query, label, time, store row)."""
+        self.redo: deque[Any] = deque()
+        self.flash: tuple[float | None, float] | None = None
+        self.notice: tuple[str, float] | None = None
+        prior = session.counts() if hasattr(session, "counts") else {}
+        self.prior_labels = int(prior.get("preferences", 0)) + int(prior.get("skips", 0))
+        self.screen: pygame.Surface | None = None
+        self.headless = True
+        self.clock: pygame.time.Clock | None = None
+        self._quit = False
+        self._last_save = time.monotonic()
+        self._surf_cache: dict[tuple[str, int], pygame.Surface] = {}
+
+    # ------------------------------------------------------------------ resume
+    def restore_labels(self, after: int = 0) -> int:
+        """Give the agent the session's stored labels with row id > ``after``; return how many.
+
+        Used on resume: labels given before a close or a crash are read back from the store.
+        """
+        records = self.session.store.preference_records(self.session)
+        n = 0
+        with self.worker.lock:
+            for rec in records:
+                if rec.id > after:
+                    self.agent.give(rec.preference)
+                    n += 1
+            self.restored_upto = max([after, *(r.id for r in records)])
+        return n
+
+    # ------------------------------------------------------------------ life cycle
+    def open(self) -> None:
+        """Open the window and start learning in the background."""
+        w = 2 * CLIP_BOX[0] + 3 * GAP
+        h = HEADER_H + CLIP_BOX[1] + PROGRESS_H + FOOTER_H + 40
+        self.screen, self.headless = open_window(
+            (w, h), f"hfrl compare - {self.agent_name} on {self.env_id}"
+        )
+        self.clock = pygame.time.Clock()
+        self.worker.start()
+
+    def run(self, before_frame: Callable[[CompareApp], None] | None = None) -> CompareResult:
+        """Run until Esc/close, ``max_seconds`` or ``max_frames``; save; return the result."""
+        if self.screen is None:
+            self.open()
+        start = time.monotonic()
+        try:
+            while not self._quit:
+                if before_frame is not None:
+                    before_frame(self)
+                t0 = time.perf_counter()
+                self._frame()
+                self.result.frame_ms.append((time.perf_counter() - t0) * 1000)
+                self.result.frames += 1
+                if self.worker.error is not None:
+                    raise HfrlError(
+                        f"learning failed in the background: {self.worker.error!r}"
+                    ) from self.worker.error
+                if (
+                    self.config.max_seconds is not None
+                    and time.monotonic() - start >= self.config.max_seconds
+                ):
+                    self.result.ended_by = "max_seconds"
+                    break
+                if (
+                    self.config.max_frames is not None
+                    and self.result.frames >= self.config.max_frames
+                ):
+                    self.result.ended_by = "max_frames"
+                    break
+                assert self.clock is not None
+                self.clock.tick(self.config.fps)
+            else:
+                self.result.ended_by = "quit"
+        finally:
+            self.close()
+        return self.result
+
+    def close(self) -> None:
+        """Hand over the held labels, put the shown pair back, stop learning, save."""
+        self.worker.stop(timeout=60)
+        self._release_held(keep_last=False, wait=True)
+        if self.current is not None:
+            self.queries.put_back(self.current)
+            self.current = None
+        self.saver.stop()
+        if self.worker.error is None:
+            with self.worker.lock:
+                if self.released_row > max(self.worker.updated_mark or 0, self.restored_upto):
+                    self.agent.update()  # let the agent take in the last labels before saving
+                    self.worker.updated_mark = self.released_row
+                save_agent(self.agent, self.agent_dir, self.worker.ui_state())  # type: ignore[misc]
+            self.result.saved_to = self.agent_dir
+
+    # ------------------------------------------------------------------ one frame
+    def _frame(self) -> None:
+        now = time.monotonic()
+        if self.held and now - self.held[-1][2] >= self.config.undo_seconds:
+            self._release_held(keep_last=False)
+        if self.current is None:
+            self._next_query(now)
+        if self.demo is not None:
+            self.demo.post_due(now)
+        for event in pygame.event.get():
+            self._handle(event)
+        if now - self._last_save >= self.config.autosave_seconds:
+            self.worker.request_save(self.agent_dir)
+            self._last_save = now
+        self._draw(time.monotonic())
+
+    def _next_query(self, now: float) -> None:
+        q = self.redo.popleft() if self.redo else self.queries.next_query(timeout=0.0)
+        if q is None:
+            return
+        self.current = q
+        self.shown_at = now
+        self._surf_cache.clear()
+        self.saver.put(q.left, q.right)
+        if self.demo is not None:
+            self.demo.show(q.left, q.right, now)
+
+    def _handle(self, event: pygame.event.Event) -> None:
+        if event.type == pygame.QUIT:
+            self._quit = True
+            return
+        if event.type != pygame.KEYDOWN:
+            return
+        cmd = compare_key(event)
+        if cmd is None:
+            self._say(f"key '{key_name(event)}' does nothing here - keys are listed below")
+        elif cmd is CompareKey.QUIT:
+            self._quit = True
+        elif cmd is CompareKey.UNDO:
+            self.undo()
+        elif self.current is None:
+            self._say("no pair on screen yet - the agent is still collecting clips")
+        else:
+            posted = getattr(event, "posted_at", None)
+            self.label(LABEL_OF[cmd], source=getattr(event, "source", "human"), pressed_at=posted)
+
+    def label(
+        self, value: float | None, source: str = "human", pressed_at: float | None = None
+    ) -> Preference:
+        """Answer the pair on screen: commit to the store now, hand to the agent soon."""
+        q = self.current
+        if q is None:
+            raise HfrlError("no pair is on screen to label")
+        t = time.monotonic()
+        pref = Preference(q.left, q.right, value, t, source)
+        row = self.session.add(pref)  # committed before we go on
+        done = time.monotonic()
+        self.result.latency_ms.append((done - (pressed_at if pressed_at is not None else t)) * 1000)
+        self.held.append((q, value, t, row))
+        self._release_held(keep_last=True)
+        self.current = None
+        self.result.labels += 1
+        self.flash = (value, t)
+        return pref
+
+    def undo(self) -> bool:
+        """Take back the last label if the agent has not had it yet; show its pair again."""
+        if not self.held:
+            self._say("nothing to undo (a label reaches the agent a few seconds after it is given)")
+            return False
+        q, value, _, row = self.held.pop()
+        self.session.store.retract("preference", row)
+        self.result.labels -= 1
+        self.result.undone += 1
+        if self.current is not None:
+            self.redo.append(self.current)
+            self.current = None
+        self.redo.appendleft(q)
+        if self.demo is not None:
+            self.demo.cancel()
+        self._say(f"undone: '{WORDS[value]}' - the pair is shown again")
+        return True
+
+    def _release_held(self, keep_last: bool, wait: bool = False) -> None:
+        """Hand held labels to the agent's queue, between two ``update()`` calls only.
+
+        Handing over only while no update runs makes "the labels the agent has taken in"
+        exact: an update takes in every label released before it started (see
+        :attr:`released_row`), none released later. If learning is busy, the labels wait
+        for the next frame; they are in the store already.
+        """
+        keep = 1 if keep_last else 0
+        if len(self.held) <= keep:
+            return
+        if not self.worker.lock.acquire(blocking=wait):
+            return
+        try:
+            while len(self.held) > keep:
+                q, value, _, row = self.held.popleft()
+                self.queries.answer(q, value)
+                self.released_row = row
+        finally:
+            self.worker.lock.release()
+        self.worker.request_update()
+
+    def _say(self, message: str) -> None:
+        self.notice = (message, time.monotonic())
+
+    # ------------------------------------------------------------------ drawing
+    def clip_index(self, now: float, length: int) -> int:
+        """The frame both clips show at ``now``: they loop in sync, holding the end briefly."""
+        period = length / self.config.clip_fps + self.config.loop_pause
+        t = (now - self.shown_at) % period
+        return min(length - 1, int(t * self.config.clip_fps))
+
+    def _clip(self, side: str, seg: Any, i: int) -> pygame.Surface | None:
+        frames = seg.frames
+        if frames is None:
+            return None
+        i = min(i, len(frames) - 1)
+        key = (side, i)
+        surf = self._surf_cache.get(key)
+        if surf is None:
+            surf = draw.frame_surface(frames[i], CLIP_BOX)
+            if len(self._surf_cache) > 400:
+                self._surf_cache.clear()
+            self._surf_cache[key] = surf
+        return surf
+
+    def _draw(self, now: float) -> None:
+        screen = self.screen
+        assert screen is not None
+        screen.fill(draw.BG)
+        W = screen.get_width()
+        draw.text(screen, "hfrl compare", (GAP, 14), 30, draw.TEXT, True)
+        draw.text(
+            screen,
+            f"{self.agent_name} on {self.env_id}  -  which clip is better?",
+            (GAP + 170, 20),
+            22,
+            draw.DIM,
+        )
+        q = self.current
+        boxes = [
+            pygame.Rect(GAP, HEADER_H, *CLIP_BOX),
+            pygame.Rect(2 * GAP + CLIP_BOX[0] + GAP, HEADER_H, *CLIP_BOX),
+        ]
+        flash_alpha = 0.0 if self.flash is None else 1.0 - (now - self.flash[1]) / 0.7
+        if q is None:
+            dots = "." * (1 + int(now * 2) % 3)
+            for box in boxes:
+                pygame.draw.rect(screen, draw.PANEL, box, border_radius=6)
+            msg = "waiting for clips" + dots
+            draw.text(
+                screen,
+                msg,
+                (W // 2, HEADER_H + CLIP_BOX[1] // 2 - 14),
+                30,
+                draw.DIM,
+                anchor="center",
+            )
+            draw.text(
+                screen,
+                "the agent is collecting experience to compare",
+                (W // 2, HEADER_H + CLIP_BOX[1] // 2 + 18),
+                22,
+                draw.DIM,
+                anchor="center",
+            )
+        else:
+            n = max(len(q.left), len(q.right))
+            i = self.clip_index(now, n)
+            for side, seg, box, arrow in (
+                ("left", q.left, boxes[0], "<-"),
+                ("right", q.right, boxes[1], "->"),
+            ):
+                pygame.draw.rect(screen, draw.PANEL, box, border_radius=6)
+                surf = self._clip(side, seg, i)
+                if surf is None:
+                    draw.text(
+                        screen,
+                        "this clip has no frames to show",
+                        box.center,
+                        22,
+                        draw.BAD,
+                        anchor="center",
+                    )
+                else:
+                    r = surf.get_rect(center=box.center)
+                    screen.blit(surf, r)
+                    if i >= len(seg):
+                        ended = "episode ended" if seg.terminated else "clip ended"
+                        draw.text(
+                            screen,
+                            ended,
+                            (r.centerx, r.bottom - 24),
+                            24,
+                            draw.NEUTRAL,
+                            True,
+                            "center",
+                        )
+                tag = f"{arrow}  {side.upper()}"
+                draw.text(screen, tag, (box.centerx, box.bottom + 6), 24, draw.TEXT, True, "midtop")
+            bar_w = int((2 * CLIP_BOX[0] + GAP) * (i + 1) / n)
+            pygame.draw.rect(
+                screen, (60, 66, 80), pygame.Rect(GAP, HEADER_H - 8, 2 * CLIP_BOX[0] + GAP, 4)
+            )
+            pygame.draw.rect(screen, draw.ACCENT, pygame.Rect(GAP, HEADER_H - 8, bar_w, 4))
+        if flash_alpha > 0 and self.flash is not None:
+            value = self.flash[0]
+            color = draw.fade(
+                draw.GOOD if value is not None else draw.NEUTRAL, flash_alpha, draw.BG
+            )
+            if value == LEFT:
+                pygame.draw.rect(screen, color, boxes[0].inflate(8, 8), 5, border_radius=8)
+            elif value == RIGHT:
+                pygame.draw.rect(screen, color, boxes[1].inflate(8, 8), 5, border_radius=8)
+            else:
+                for box in boxes:
+                    pygame.draw.rect(screen, color, box.inflate(8, 8), 5, border_radius=8)
+        self._draw_progress(pygame.Rect(0, HEADER_H + CLIP_BOX[1] + 36, W, PROGRESS_H))
+        self._draw_footer(pygame.Rect(0, screen.get_height() - FOOTER_H, W, FOOTER_H), now)
+        pygame.display.flip()
+
+    def progress(self) -> dict[str, float | int | None]:
+        """The progress line's figures: labels, queries waiting, accuracy, training steps."""
+        stats = self.worker.stats
+        return {
+            "labels": self.prior_labels + self.result.labels,
+            "waiting": int(self.queries.pending()) - (1 if self.current is not None else 0),
+            "accuracy": first_stat(stats, ACCURACY_KEYS),
+            "steps": first_stat(stats, STEP_KEYS),
+            "updates": self.worker.updates,
+        }
+
+    def _draw_progress(self, rect: pygame.Rect) -> None:
+        screen = self.screen
+        assert screen is not None
+        pygame.draw.rect(screen, draw.PANEL, rect)
+        p = self.progress()
+        acc = "-" if p["accuracy"] is None else f"{100 * p['accuracy']:.0f}%"
+        steps = "-" if p["steps"] is None else f"{int(p['steps']):,}"
+        items = [
+            ("labels given", f"{p['labels']}"),
+            ("queries waiting", f"{max(0, int(p['waiting'] or 0))}"),
+            ("reward model held-out acc.", acc),
+            ("agent training steps", steps),
+        ]
+        x = GAP
+        col = (rect.width - 2 * GAP) // len(items)
+        for label, value in items:
+            draw.text(screen, value, (x, rect.y + 8), 30, draw.TEXT, True)
+            draw.text(screen, label, (x, rect.y + 38), 19, draw.DIM)
+            x += col
+        who = "you" if self.demo is None else f"simulated '{self.demo.name}' (demo)"
+        draw.text(
+            screen,
+            f"teacher: {who}",
+            (rect.right - GAP, rect.y - 22),
+            19,
+            draw.DIM,
+            anchor="topright",
+        )
+
+    def _draw_footer(self, rect: pygame.Rect, now: float) -> None:
+        screen = self.screen
+        assert screen is not None
+        pygame.draw.rect(screen, (18, 19, 24), rect)
+        if self.notice is not None and now - self.notice[1] < 2.5:
+            draw.text(
+                screen,
+                self.notice[0],
+                (rect.x + 12, rect.centery),
+                20,
+                draw.NEUTRAL,
+                anchor="midleft",
+            )
+        elif self.flash is not None and now - self.flash[1] < 1.5:
+            msg = f"saved: {WORDS[self.flash[0]]}   (backspace to undo)"
+            draw.text(screen, msg, (rect.x + 12, rect.centery), 20, draw.GOOD, anchor="midleft")
+        else:
+            draw.text(
+                screen, COMPARE_HELP, (rect.x + 12, rect.centery), 20, draw.DIM, anchor="midleft"
+            )
+
+    def screenshot(self, path: str | Path) -> Path:
+        """Save the window as a PNG."""
+        assert self.screen is not None
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pygame.image.save(self.screen, str(path))
+        return path
