@@ -1,0 +1,27 @@
+"""Reward models learned from preferences: the batched ensemble and its training."""
+
+from hfrl.reward.ensemble import RewardEnsemble, RewardEnsembleConfig
+from hfrl.reward.networks import EnsembleCNN, EnsembleMLP, RewardCNN, RewardMLP
+from hfrl.reward.spec import InputSpec
+from hfrl.reward.training import (
+    PreferenceDataset,
+    TrainConfig,
+    bradley_terry_loss,
+    pad_pairs,
+    pad_segment,
+)
+
+__all__ = [
+    "EnsembleCNN",
+    "EnsembleMLP",
+    "InputSpec",
+    "PreferenceDataset",
+    "RewardCNN",
+    "RewardEnsemble",
+    "RewardEnsembleConfig",
+    "RewardMLP",
+    "TrainConfig",
+    "bradley_terry_loss",
+    "pad_pairs",
+    "pad_segment",
+]
