@@ -19,6 +19,8 @@ SUBCOMMANDS: dict[str, str] = {
     "envs": "hfrl.cli.envs",
     "train": "hfrl.cli.train",
     "teach": "hfrl.cli.teach",
+    "bench": "hfrl.cli.bench",
+    "plot": "hfrl.cli.plot",
 }
 """Subcommand name -> module path."""
 
@@ -26,6 +28,8 @@ HELPS: dict[str, str] = {
     "envs": "list the environment suites and their ids",
     "train": "train an agent headless with a simulated teacher (writes summary.json, curve.csv)",
     "teach": "teach an agent live in a pygame window: reward and punish it with keys",
+    "bench": "run a benchmark suite in parallel processes (resumable); write tidy tables and a summary",
+    "plot": "plot return vs env steps, feedback and human minutes (IQM across seeds, bootstrap bands)",
 }
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks: suite files, the sweep runner, tables with IQM and bootstrap intervals, plots."""

@@ -1,0 +1,360 @@
+"""Run a suite's cells, each as one ``hfrl train`` process, resuming where a sweep stopped.
+
+Layout of an output dir ``OUT``::
+
+    OUT/suite.toml            the suite file as run
+    OUT/versions.json         Python and package versions of the driver
+    OUT/bench.log             one JSON line per cell event (start, done, failed, skipped)
+    OUT/cells/CELL_ID/        a finished cell: summary.json, curve.csv, config.json,
+                              cell.json (the resolved cell), train.log, agent/
+    OUT/logs/CELL_ID.log      the output of a cell that failed
+    OUT/curves.csv, summary.csv, summary.md   the tables (hfrl.bench.tables)
+
+A cell runs in ``OUT/cells/.CELL_ID.partial`` and is renamed to ``OUT/cells/CELL_ID`` only
+after ``hfrl train`` exits cleanly with its ``summary.json`` written, so a cell dir that
+exists is complete: a killed sweep leaves at most some ``.partial`` dirs, which the next run
+deletes and runs again. A failed cell is reported and logged; the sweep goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hfrl.bench.suite import Cell, Suite, SuiteError
+from hfrl.config import load_json, save_json, versions
+
+CELLS = "cells"
+LOGS = "logs"
+THREAD_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+"""Each cell process uses one thread per library; parallelism comes from ``--jobs``."""
+
+
+@dataclass(frozen=True)
+class CellResult:
+    """How one cell ended."""
+
+    cell_id: str
+    """The cell."""
+    ok: bool
+    """True when its results are in ``OUT/cells/CELL_ID``."""
+    seconds: float
+    """Wall time of the run."""
+    message: str = ""
+    """For a failure: the exit code and the last lines of its output."""
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    """What a call of :func:`run_suite` did."""
+
+    total: int
+    """Cells in the suite."""
+    skipped: int
+    """Cells already finished before this call."""
+    results: tuple[CellResult, ...]
+    """The cells run by this call."""
+    wall_seconds: float
+    """Wall time of the call."""
+
+    @property
+    def failed(self) -> tuple[CellResult, ...]:
+        """The cells that failed."""
+        return tuple(r for r in self.results if not r.ok)
+
+
+def cell_dir(out: Path, cell: Cell) -> Path:
+    """Where a finished cell's files are."""
+    return out / CELLS / cell.cell_id
+
+
+def is_done(out: Path, cell: Cell) -> bool:
+    """True when the cell has finished (its dir and summary.json exist)."""
+    return (cell_dir(out, cell) / "summary.json").is_file()
+
+
+def train_command(cell: Cell, out_dir: Path) -> list[str]:
+    """The process that runs one cell: ``python -m hfrl train ...``."""
+    return [sys.executable, "-m", "hfrl", *cell.train_args(out_dir)]
+
+
+class EventLog:
+    """Appends JSON lines to ``OUT/bench.log`` (thread-safe)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    def write(self, event: str, cell_id: str, **extra: Any) -> None:
+        """Record one event with the wall-clock time."""
+        line = json.dumps({"event": event, "cell": cell_id, "time": time.time(), **extra})
+        with self._lock, self.path.open("a") as f:
+            f.write(line + "\n")
+
+
+def read_events(out: str | Path) -> list[dict[str, Any]]:
+    """The events of ``OUT/bench.log`` (empty if there is none)."""
+    path = Path(out) / "bench.log"
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+class LocalBackend:
+    """Runs cells as child processes of this one, ``jobs`` at a time."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self._procs: set[subprocess.Popen[bytes]] = set()
+        self._lock = threading.Lock()
+        self._stopping = False
+
+    def run_cell(self, cell: Cell, out: Path) -> CellResult:
+        """Run one cell to completion in its ``.partial`` dir; move it into place on success."""
+        started = time.perf_counter()
+        partial = out / CELLS / f".{cell.cell_id}.partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        log_path = partial / "train.log"
+        env = {**os.environ, **THREAD_ENV, "PYTHONUNBUFFERED": "1"}
+        with log_path.open("wb") as log:
+            with self._lock:
+                if self._stopping:
+                    return CellResult(
+                        cell.cell_id, False, 0.0, "not started: the sweep was interrupted"
+                    )
+                proc = subprocess.Popen(
+                    train_command(cell, partial), stdout=log, stderr=subprocess.STDOUT, env=env
+                )
+                self._procs.add(proc)
+            try:
+                rc = proc.wait()
+            finally:
+                with self._lock:
+                    self._procs.discard(proc)
+        return finish_cell(cell, out, partial, rc, time.perf_counter() - started)
+
+    def stop(self) -> None:
+        """Terminate the running cells (on Ctrl-C); their partial dirs stay for the next run."""
+        with self._lock:
+            self._stopping = True
+            procs = list(self._procs)
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def finish_cell(cell: Cell, out: Path, partial: Path, rc: int, seconds: float) -> CellResult:
+    """Move a cell's partial dir into place if it succeeded; else keep its log and report."""
+    log_path = partial / "train.log"
+    if rc == 0 and (partial / "summary.json").is_file():
+        save_json(partial / "cell.json", cell.to_dict())
+        final = cell_dir(out, cell)
+        shutil.rmtree(final, ignore_errors=True)
+        os.replace(partial, final)
+        return CellResult(cell.cell_id, True, seconds)
+    tail = ""
+    if log_path.is_file():
+        (out / LOGS).mkdir(exist_ok=True)
+        kept = out / LOGS / f"{cell.cell_id}.log"
+        shutil.copyfile(log_path, kept)
+        tail = "\n".join(log_path.read_text(errors="replace").strip().splitlines()[-8:])
+    shutil.rmtree(partial, ignore_errors=True)
+    why = f"exit code {rc}" if rc != 0 else "no summary.json written"
+    return CellResult(cell.cell_id, False, seconds, f"{why}\n{tail}".strip())
+
+
+def check_resumable(suite: Suite, out: Path) -> None:
+    """Refuse to resume into a dir whose finished cells were run with other settings."""
+    for cell in suite.cells:
+        meta = cell_dir(out, cell) / "cell.json"
+        if is_done(out, cell) and meta.is_file():
+            old = load_json(meta)
+            if old.get("settings") != json.loads(json.dumps(cell.settings)):
+                raise SuiteError(
+                    f"{out} holds cell {cell.cell_id} run with other settings ({old.get('settings')}); "
+                    f"the suite now says {cell.settings}. Use another --out, or delete {cell_dir(out, cell)}."
+                )
+
+
+def run_suite(
+    suite: Suite,
+    out: str | Path,
+    *,
+    jobs: int = 1,
+    backend: str = "local",
+    address: str | None = None,
+    progress: bool = True,
+    write_tables: bool = True,
+) -> SweepReport:
+    """Run every unfinished cell of ``suite`` into ``out``; write the tables at the end.
+
+    Args:
+        suite: a loaded suite (:func:`hfrl.bench.suite.load_suite`).
+        out: output dir; finished cells found there are skipped.
+        jobs: cells run at once.
+        backend: ``"local"`` (child processes) or ``"ray"`` (remote tasks).
+        address: Ray cluster address (``ray://host:10001``, ``auto``); None starts a local one.
+        progress: show a rich progress display.
+        write_tables: write curves.csv, summary.csv and summary.md when done.
+    """
+    if jobs < 1:
+        raise SuiteError("--jobs must be at least 1")
+    started = time.perf_counter()
+    out = Path(out)
+    (out / CELLS).mkdir(parents=True, exist_ok=True)
+    check_resumable(suite, out)
+    (out / "suite.toml").write_text(suite.text)
+    save_json(out / "versions.json", versions())
+    events = EventLog(out / "bench.log")
+    todo = [c for c in suite.cells if not is_done(out, c)]
+    skipped = len(suite.cells) - len(todo)
+    for cell in suite.cells:
+        if cell not in todo:
+            events.write("skipped", cell.cell_id)
+    display = SweepProgress(len(suite.cells), skipped, enabled=progress)
+    results: list[CellResult] = []
+
+    def started_cell(cell: Cell) -> None:
+        events.write("start", cell.cell_id, pid=os.getpid())
+        display.started(cell.cell_id)
+
+    def finished_cell(result: CellResult) -> None:
+        events.write(
+            "done" if result.ok else "failed",
+            result.cell_id,
+            seconds=round(result.seconds, 3),
+            message=result.message,
+        )
+        results.append(result)
+        display.finished(result)
+
+    try:
+        if todo:
+            if backend == "local":
+                _run_local(todo, out, jobs, started_cell, finished_cell)
+            elif backend == "ray":
+                from hfrl.bench.ray_backend import run_ray
+
+                run_ray(todo, out, jobs, address, started_cell, finished_cell)
+            else:
+                raise SuiteError(f"unknown backend {backend!r}; use local or ray")
+    finally:
+        display.close()
+    if write_tables:
+        from hfrl.bench.tables import write_all
+
+        write_all(suite, out)
+    return SweepReport(len(suite.cells), skipped, tuple(results), time.perf_counter() - started)
+
+
+def _run_local(
+    todo: list[Cell],
+    out: Path,
+    jobs: int,
+    on_start: Callable[[Cell], None],
+    on_done: Callable[[CellResult], None],
+) -> None:
+    runner = LocalBackend(jobs)
+
+    def job(cell: Cell) -> CellResult:
+        on_start(cell)
+        return runner.run_cell(cell, out)
+
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    pending: set[Future[CellResult]] = {pool.submit(job, c) for c in todo}
+    try:
+        while pending:
+            done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            for fut in done:
+                on_done(fut.result())
+    except BaseException:
+        for fut in pending:
+            fut.cancel()
+        runner.stop()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+class SweepProgress:
+    """One rich progress display for the whole sweep, plus a line per finished cell."""
+
+    def __init__(self, total: int, skipped: int, enabled: bool = True) -> None:
+        self.failed = 0
+        self.running: list[str] = []
+        self._lock = threading.Lock()
+        self._bar: Any = None
+        self._skipped = skipped
+        if not enabled:
+            return
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self._bar = Progress(
+            TextColumn("[bold]bench"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[info]}"),
+        )
+        self._task = self._bar.add_task("cells", total=total, completed=skipped, info=self._info())
+        self._bar.start()
+        if skipped:
+            self._bar.console.print(f"{skipped} of {total} cells already finished; resuming")
+
+    def _info(self) -> str:
+        running = ", ".join(self.running[:3]) + (" ..." if len(self.running) > 3 else "")
+        failed = f"[red]{self.failed} failed[/red]  " if self.failed else ""
+        return f"{failed}running: {running or '-'}"
+
+    def started(self, cell_id: str) -> None:
+        """A cell started."""
+        with self._lock:
+            self.running.append(cell_id)
+            if self._bar is not None:
+                self._bar.update(self._task, info=self._info())
+
+    def finished(self, result: CellResult) -> None:
+        """A cell ended."""
+        with self._lock:
+            if result.cell_id in self.running:
+                self.running.remove(result.cell_id)
+            self.failed += not result.ok
+            if self._bar is None:
+                return
+            self._bar.update(self._task, advance=1, info=self._info())
+            if result.ok:
+                self._bar.console.print(
+                    f"[green]done[/green] {result.cell_id} ({result.seconds:.0f} s)"
+                )
+            else:
+                from rich.markup import escape
+
+                self._bar.console.print(
+                    f"[red]FAILED[/red] {result.cell_id}: {escape(result.message)}", highlight=False
+                )
+
+    def close(self) -> None:
+        """Stop the display."""
+        if self._bar is not None:
+            self._bar.stop()
