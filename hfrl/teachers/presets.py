@@ -185,3 +185,8 @@ for _name in PREFERENCE_PRESETS:
     register_teacher(_name, "preference", _preference_factory(_name), _PREFERENCE_HELP[_name])
 for _name in SCALAR_PRESETS:
     register_teacher(_name, "scalar", _scalar_factory(_name), _SCALAR_HELP[_name])
+
+# COACH's policy-dependent trainers (perfect-pd, human-pd) live in their own module.
+from hfrl.teachers.policy_dependent import register_presets as _register_pd  # noqa: E402
+
+_register_pd()

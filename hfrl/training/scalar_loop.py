@@ -186,9 +186,13 @@ def run_scalar_training(
             overrides=config.agent_overrides,
         )
     if teacher is None:
+        import hfrl.teachers.atari_oracle  # noqa: F401  (registers the "hindsight" trainer)
         from hfrl.teachers import make_teacher
 
         teacher = make_teacher(config.teacher, config.env_id, seed=config.seed)
+    from hfrl.teachers.policy_dependent import attach_agent
+
+    attach_agent(teacher, agent)  # policy-dependent trainers judge the agent's current policy
     clock = SimClock(fps)
     queue = FeedbackQueue()
     env_steps = episodes = feedback = 0
