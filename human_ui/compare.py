@@ -140,6 +140,37 @@ class _SegmentSaver:
                 pass
 
 
+class LearnInChunks:
+    """Background learning for the preference agent: ``learn()`` one chunk at a time.
+
+    Each call runs ``agent.learn(chunk_steps, source=queries, labels=n)`` with ``n`` the
+    queries needed to keep about ``target_waiting`` pairs waiting; the agent picks them by
+    ensemble disagreement and takes in the answers at its rollout ends.
+    """
+
+    def __init__(
+        self, agent: Any, queries: Any, chunk_steps: int = 1024, target_waiting: int = 6
+    ) -> None:
+        self.agent = agent
+        self.queries = queries
+        self.chunk_steps = chunk_steps
+        self.target_waiting = target_waiting
+        self.env_steps = int(getattr(agent, "env_steps", 0))
+        self.stats: dict[str, float] = {}
+
+    def __call__(self) -> dict[str, float]:
+        want = max(0, self.target_waiting - int(self.queries.pending()))
+        out = self.agent.learn(self.chunk_steps, source=self.queries, labels=want)
+        self.env_steps += int(out.get("env_steps", 0))
+        flat = {k: float(v) for k, v in out.items() if isinstance(v, (int, float))}
+        for v in out.values():
+            if isinstance(v, dict):
+                flat.update({k: float(x) for k, x in v.items() if isinstance(x, (int, float))})
+        flat["env_steps"] = float(self.env_steps)
+        self.stats.update(flat)
+        return dict(self.stats)
+
+
 class CompareApp:
     """Clip comparison for the preference agent (or any agent feeding a query queue).
 
@@ -155,6 +186,8 @@ class CompareApp:
         teacher: a simulated :class:`~hfrl.protocols.PreferenceTeacher` pressing the keys
             (demo mode), or None.
         agent_name: shown in the title.
+        train_step: one unit of background learning (default ``agent.update``; for the
+            preference agent, :class:`LearnInChunks`).
     """
 
     def __init__(
@@ -167,6 +200,7 @@ class CompareApp:
         config: CompareConfig | None = None,
         teacher: Any = None,
         agent_name: str = "preference",
+        train_step: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
         self.agent = agent
         self.queries = queries
@@ -182,6 +216,7 @@ class CompareApp:
             ui_state=lambda: {
                 "last_label_row": int(self.worker.updated_mark or self.restored_upto)
             },
+            train_step=train_step,
         )
         self.released_row = 0
         """Store row id of the newest label handed to the agent's queue."""
@@ -271,18 +306,27 @@ class CompareApp:
         return self.result
 
     def close(self) -> None:
-        """Hand over the held labels, put the shown pair back, stop learning, save."""
-        self.worker.stop(timeout=60)
-        self._release_held(keep_last=False, wait=True)
+        """Stop learning, give the agent every label it has not taken in, save it.
+
+        Answers still in the queue and labels still held are given with ``agent.give``,
+        so the save holds every label of the session and records the newest row in it.
+        """
+        self.worker.stop(timeout=120)
         if self.current is not None:
             self.queries.put_back(self.current)
             self.current = None
         self.saver.stop()
         if self.worker.error is None:
             with self.worker.lock:
-                if self.released_row > max(self.worker.updated_mark or 0, self.restored_upto):
-                    self.agent.update()  # let the agent take in the last labels before saving
-                    self.worker.updated_mark = self.released_row
+                late = list(self.queries.poll())
+                late += [Preference(q.left, q.right, v, t, "human") for q, v, t, _ in self.held]
+                newest = max([self.released_row, *(row for *_, row in self.held)])
+                self.held.clear()
+                for pref in late:
+                    self.agent.give(pref)
+                if late:
+                    self.agent.update()
+                self.worker.updated_mark = max(newest, self.restored_upto)
                 save_agent(self.agent, self.agent_dir, self.worker.ui_state())  # type: ignore[misc]
             self.result.saved_to = self.agent_dir
 
@@ -431,7 +475,7 @@ class CompareApp:
         q = self.current
         boxes = [
             pygame.Rect(GAP, HEADER_H, *CLIP_BOX),
-            pygame.Rect(2 * GAP + CLIP_BOX[0] + GAP, HEADER_H, *CLIP_BOX),
+            pygame.Rect(2 * GAP + CLIP_BOX[0], HEADER_H, *CLIP_BOX),
         ]
         flash_alpha = 0.0 if self.flash is None else 1.0 - (now - self.flash[1]) / 0.7
         if q is None:
@@ -544,7 +588,7 @@ class CompareApp:
         draw.text(
             screen,
             f"teacher: {who}",
-            (rect.right - GAP, rect.y - 22),
+            (screen.get_width() - GAP, 20),
             19,
             draw.DIM,
             anchor="topright",

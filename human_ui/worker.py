@@ -22,12 +22,13 @@ T = TypeVar("T")
 
 
 class AgentWorker:
-    """Owns the background thread that runs ``agent.update()`` and ``agent.save()``.
+    """Owns the background thread that runs ``agent.update()`` (or a given train step) and saves.
 
     Args:
         agent: any :class:`hfrl.protocols.Agent`.
         idle_period: seconds between updates when nothing new arrived (0 = only on request).
         ui_state: see :attr:`ui_state`.
+        train_step: see :attr:`train_step`.
     """
 
     def __init__(
@@ -35,8 +36,11 @@ class AgentWorker:
         agent: Any,
         idle_period: float = 0.0,
         ui_state: Callable[[], dict[str, Any]] | None = None,
+        train_step: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
         self.agent = agent
+        self.train_step = train_step or agent.update
+        """One unit of learning work (``agent.update`` unless given)."""
         self.ui_state = ui_state
         """Called under the lock at each save; its dict is saved with the agent."""
         self.lock = threading.Lock()
@@ -116,7 +120,7 @@ class AgentWorker:
                     with self.lock:
                         mark = self.mark() if self.mark is not None else None
                         t0 = time.perf_counter()
-                        stats = self.agent.update() or {}
+                        stats = self.train_step() or {}
                         self.update_seconds = time.perf_counter() - t0
                         self.updated_mark = mark
                     self.stats = dict(stats)

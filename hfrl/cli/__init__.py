@@ -19,6 +19,7 @@ SUBCOMMANDS: dict[str, str] = {
     "envs": "hfrl.cli.envs",
     "train": "hfrl.cli.train",
     "teach": "hfrl.cli.teach",
+    "compare": "hfrl.cli.compare",
     "bench": "hfrl.cli.bench",
     "plot": "hfrl.cli.plot",
 }
@@ -28,6 +29,7 @@ HELPS: dict[str, str] = {
     "envs": "list the environment suites and their ids",
     "train": "train an agent headless with a simulated teacher (writes summary.json, curve.csv)",
     "teach": "teach an agent live in a pygame window: reward and punish it with keys",
+    "compare": "compare clips side by side while a reward model and an RL agent learn from you",
     "bench": "run a benchmark suite in parallel processes (resumable); write tidy tables and a summary",
     "plot": "plot return vs env steps, feedback and human minutes (IQM across seeds, bootstrap bands)",
 }
