@@ -260,6 +260,7 @@ class DeepTamer:
         self.net = HNet(self.obs_shape, self.n_actions, c.hidden, self.low, self.high)
         self.net.to(self.device)
         self.act_net = self.net
+        self.pretrained = False
         self.optim = torch.optim.Adam(self._trainable(), lr=c.lr)
         dtype = np.uint8 if self.image else np.float32
         self.buffer = FeedbackBuffer(c.buffer_size, self.obs_shape, np.dtype(dtype))
@@ -346,7 +347,7 @@ class DeepTamer:
         self.credit.record(key, float(step.t_wall))
         horizon = float(step.t_wall) - self.config.delay_max - 1.0
         while len(self._recent) > 2:
-            k, (_, _, t0) = next(iter(self._recent.items()))
+            _, (_, _, t0) = next(iter(self._recent.items()))
             if t0 >= horizon:
                 break
             self._recent.popitem(last=False)

@@ -1,0 +1,148 @@
+"""Fast tests of Deep TAMER: learning on credited steps, replay, worker thread, save/load."""
+
+from __future__ import annotations
+
+import time
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from hfrl.agents.deep_tamer import DeepTamer, DeepTamerConfig
+from hfrl.agents.registry import get_agent_class
+
+from hfrl.errors import HfrlError
+from hfrl.protocols import Agent
+from hfrl.types import Scalar, Step
+
+CP = gym.make("CartPole-v1")
+
+
+def _step(obs, action, t, i=0):
+    obs = np.asarray(obs)
+    return Step(obs, action, obs, 0.0, False, False, t_wall=t, episode=0, step=i)
+
+
+def _teach(agent, s, good, n=60, t0=0.0):
+    """Show ``s`` at 10 fps; rate +1 when the agent picks ``good``, -1 otherwise."""
+    t = t0
+    for i in range(n):
+        a = agent.act(s)
+        agent.observe(_step(s, a, t, i))
+        agent.give(Scalar(1.0 if a == good else -1.0, t + 0.45, i, 0))
+        agent.update()
+        t += 0.1
+    return t
+
+
+def test_registered_agent_learns_the_rated_action():
+    assert get_agent_class("deep-tamer") is DeepTamer
+    agent = DeepTamer(
+        "CartPole-v1",
+        CP.observation_space,
+        CP.action_space,
+        DeepTamerConfig(delay_max=0.8, worker="off"),
+        seed=0,
+    )
+    assert isinstance(agent, Agent) and agent.feedback_kind == "scalar"
+    s = np.array([0.0, 0.0, 0.05, 0.3], dtype=np.float32)
+    _teach(agent, s, good=1)
+    h = agent.action_preferences(s)
+    assert h[1] > h[0] and agent.act(s, greedy=True) == 1
+    assert agent.buffer.size > 0 and agent.updates > 60  # per-rating steps + replays
+
+
+def test_loss_uses_only_the_taken_action():
+    agent = DeepTamer(
+        "CartPole-v1",
+        CP.observation_space,
+        CP.action_space,
+        DeepTamerConfig(delay_max=0.8, worker="off", replay_every=10**9),
+        seed=0,
+    )
+    s = np.zeros(4, dtype=np.float32)
+    before = agent.h_values(s)
+    for i in range(10):
+        agent.observe(_step(s, 0, 0.1 * i))
+    # With hidden layers shared, action 1's output moves only through the shared trunk;
+    # its output-layer row must not change.
+    w1 = agent.net.head[-1].weight[1].detach().clone()
+    agent.give(Scalar(1.0, 1.2, 10, 0))
+    assert agent.h_values(s)[0] > before[0]
+    assert agent.net.head[-1].weight[1].detach().equal(w1)
+
+
+def test_worker_thread_keeps_acting_fast_and_learns():
+    agent = DeepTamer(
+        "CartPole-v1",
+        CP.observation_space,
+        CP.action_space,
+        DeepTamerConfig(delay_max=0.8, worker="on"),
+        seed=0,
+    )
+    assert agent.threaded and agent.act_net is not agent.net
+    s = np.array([0.0, 0.0, -0.05, -0.3], dtype=np.float32)
+    started = time.perf_counter()
+    _teach(agent, s, good=0)
+    agent.wait_for_updates()
+    assert agent.updates > 0 and agent.act(s, greedy=True) == 0
+    assert time.perf_counter() - started < 30
+    agent.close()
+    assert not agent.threaded
+
+
+def test_auto_worker_moves_slow_updates_off_the_caller():
+    agent = DeepTamer(
+        "CartPole-v1",
+        CP.observation_space,
+        CP.action_space,
+        DeepTamerConfig(delay_max=0.8, worker="auto", frame_seconds=0.0),
+        seed=0,
+    )
+    _teach(agent, np.zeros(4, dtype=np.float32), good=1, n=20)
+    assert agent.threaded  # every update took longer than a 0 s frame
+    agent.close()
+
+
+def test_save_load_resume(tmp_path):
+    agent = DeepTamer(
+        "CartPole-v1",
+        CP.observation_space,
+        CP.action_space,
+        DeepTamerConfig(delay_max=0.8, worker="off"),
+        seed=1,
+    )
+    s = np.array([0.1, 0.0, 0.02, 0.1], dtype=np.float32)
+    t = _teach(agent, s, good=1, n=20)
+    agent.save(tmp_path)
+    loaded = DeepTamer.load(tmp_path)
+    np.testing.assert_allclose(loaded.h_values(s), agent.h_values(s), rtol=1e-6)
+    assert loaded.buffer.size == agent.buffer.size and loaded.feedback_count == 20
+    n, h1 = loaded.updates, loaded.h_values(s)[1]
+    _teach(loaded, s, good=0, n=20, t0=t + 10)  # now action 1 is punished
+    assert loaded.updates > n and loaded.h_values(s)[1] < h1 - 0.1  # learning resumed
+
+
+def test_atari_cnn_with_autoencoder_pretraining(tmp_path):
+    space = gym.spaces.Box(0, 255, (4, 84, 84), np.uint8)
+    agent = DeepTamer(
+        "ALE/Bowling-v5",
+        space,
+        gym.spaces.Discrete(6),
+        DeepTamerConfig(autoencoder_frames=32, autoencoder_epochs=1, worker="off"),
+    )
+    assert agent.pretrained
+    frozen = agent.net.encoder.convs[0].weight.detach().clone()
+    obs = np.random.default_rng(0).integers(0, 255, (4, 84, 84), dtype=np.uint8)
+    for i in range(5):
+        agent.observe(_step(obs, 2, 0.1 * i))
+    agent.give(Scalar(-1.0, 1.0, 5, 0))
+    assert agent.net.encoder.convs[0].weight.detach().equal(frozen)  # encoder stays fixed
+    assert agent.action_preferences(obs).shape == (6,)
+    agent.save(tmp_path)
+    assert DeepTamer.load(tmp_path).pretrained
+
+
+def test_continuous_actions_get_a_clear_error():
+    env = gym.make("Pendulum-v1")
+    with pytest.raises(HfrlError, match=r"discrete action space.*ALE/<Game>-v5"):
+        DeepTamer("Pendulum-v1", env.observation_space, env.action_space)
