@@ -17,6 +17,7 @@ again.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 import time
@@ -134,10 +135,9 @@ class _SegmentSaver:
             seg = self._q.get()
             if seg is None or store is None:
                 return
-            try:
+            # on failure the label's own write stores the segment again, and reports errors
+            with contextlib.suppress(Exception):
                 store.put_segment(seg)
-            except Exception:  # the label's own write stores it again, and reports errors
-                pass
 
 
 class LearnInChunks:

@@ -184,7 +184,8 @@ class TeachApp:
         self.frame: np.ndarray | None = None
         self.prefs: np.ndarray | None = None
         self.last_action: int | None = None
-        self.pending: deque[tuple[Scalar, float]] = deque()
+        self.given = 0
+        """Ratings the agent has received (on the worker thread)."""
         self.unobserved: Step | None = None
         self.intervals: deque[tuple[int, float, float]] = deque(maxlen=2000)
         self._shown_at = time.monotonic()
@@ -268,7 +269,7 @@ class TeachApp:
         return self.result
 
     def close(self) -> None:
-        """Give the agent what is pending, stop the worker, save the agent."""
+        """Observe the last step, give the waiting ratings (worker), stop it, save the agent."""
         if self.worker.error is None:
             self._agent_turn(act=False, timeout=None)
         self.worker.stop()
@@ -287,7 +288,7 @@ class TeachApp:
             return
         if not self.paused:
             self._step()
-        elif self.pending or self.unobserved is not None:
+        elif self.unobserved is not None:
             self._agent_turn(act=False, timeout=self._budget_left())
         if time.monotonic() - self._last_save >= self.config.autosave_seconds:
             self.worker.request_save(self.agent_dir)
@@ -332,7 +333,11 @@ class TeachApp:
             self._quit = True
 
     def rate(self, value: float, source: str = "human", pressed_at: float | None = None) -> Scalar:
-        """Record a rating now: stamp it, commit it to the store, queue it for the agent."""
+        """Record a rating now: stamp it, commit it to the store, hand it to the worker thread.
+
+        The worker gives it to the agent under the agent lock at once (some agents take an
+        SGD step inside ``give``, which must not hold up the frame).
+        """
         t = time.monotonic()
         scalar = Scalar(
             value=float(value), t_wall=t, step=self.global_step, episode=self.episode, source=source
@@ -340,26 +345,32 @@ class TeachApp:
         shown = [(g, t0, min(t1, t)) for g, t0, t1 in self.intervals]
         credit = uniform_credit(shown, t, *self.credit_window)
         self.session.add(scalar, credit=credit)  # committed before we go on
-        self.pending.append((scalar, pressed_at if pressed_at is not None else t))
+        pressed = pressed_at if pressed_at is not None else t
+        self.worker.submit(lambda: self._give(scalar, pressed))
         self.result.ratings += 1
         self.counts["plus" if value > 0 else "minus"] += 1
         self.flash = (float(value), t)
         return scalar
 
-    def _agent_turn(self, act: bool, timeout: float | None) -> tuple[bool, Any]:
-        """Observe the last step, give pending ratings, pick an action (one lock)."""
-        step, pending = self.unobserved, list(self.pending)
-        obs = self.obs
+    def _give(self, scalar: Scalar, pressed: float) -> None:
+        """Worker thread: hand one rating to the agent (some agents learn inside give)."""
+        self.agent.give(scalar)
+        self.result.latency_ms.append((time.monotonic() - pressed) * 1000)
+        self.given += 1
 
-        def turn() -> tuple[Any, Any, float]:
+    def _agent_turn(self, act: bool, timeout: float | None) -> tuple[bool, Any]:
+        """Observe the last step and pick the next action (one lock, UI thread).
+
+        Ratings do not wait for this: :meth:`rate` hands them to the worker thread at once.
+        """
+        step, obs = self.unobserved, self.obs
+
+        def turn() -> tuple[Any, Any]:
             if step is not None:
                 self.agent.observe(step)
-            for scalar, _ in pending:
-                self.agent.give(scalar)
-            given_at = time.monotonic()
             action = self.agent.act(obs) if act else None
             prefs = self.agent.action_preferences(obs) if act else None
-            return action, prefs, given_at
+            return action, prefs
 
         if timeout is None:
             ok, out = True, self.worker.call(turn)
@@ -367,12 +378,9 @@ class TeachApp:
             ok, out = self.worker.try_call(turn, timeout)
         if not ok:
             return False, None
-        action, prefs, given_at = out  # type: ignore[misc]
+        action, prefs = out  # type: ignore[misc]
         self.unobserved = None
-        for _ in pending:
-            _, pressed = self.pending.popleft()
-            self.result.latency_ms.append((given_at - pressed) * 1000)
-        if step is not None or pending:
+        if step is not None:
             self.worker.request_update()
         if prefs is not None:
             self.prefs = np.asarray(prefs, dtype=np.float64).ravel()

@@ -14,6 +14,7 @@ import json
 import shutil
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -58,6 +59,7 @@ class AgentWorker:
         """:attr:`mark`'s value before the last completed ``update()`` (what it has seen)."""
         self.error: BaseException | None = None
         """An exception raised in the worker; the UI re-raises it (the store keeps the labels)."""
+        self._jobs: deque[Callable[[], Any]] = deque()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._save_to: Path | None = None
@@ -72,6 +74,20 @@ class AgentWorker:
     def request_update(self) -> None:
         """Ask for an ``update()`` soon (cheap; call after new steps or feedback)."""
         self._wake.set()
+
+    def submit(self, job: Callable[[], Any]) -> None:
+        """Run ``job`` on the worker thread under the agent lock, before the next update.
+
+        Jobs run in the order submitted; :meth:`stop` runs the ones still waiting.
+        """
+        self._jobs.append(job)
+        self._wake.set()
+
+    def _run_jobs(self) -> None:
+        while self._jobs:
+            job = self._jobs.popleft()
+            with self.lock:
+                job()
 
     def request_save(self, directory: Path) -> None:
         """Ask the worker to save the agent into ``directory`` (atomically replaced)."""
@@ -108,10 +124,11 @@ class AgentWorker:
     def _run(self) -> None:
         while not self._stop.is_set():
             woke = self._wake.wait(self.idle_period or None)
-            if self._stop.is_set():
-                return
             self._wake.clear()
             try:
+                self._run_jobs()
+                if self._stop.is_set():
+                    return
                 save_to, self._save_to = self._save_to, None
                 if save_to is not None:
                     self.save_now(save_to)
