@@ -142,6 +142,9 @@ class LocalBackend:
             finally:
                 with self._lock:
                     self._procs.discard(proc)
+        if self._stopping:  # interrupted: not a failure; the next run starts it afresh
+            shutil.rmtree(partial, ignore_errors=True)
+            return CellResult(cell.cell_id, False, time.perf_counter() - started, "interrupted")
         return finish_cell(cell, out, partial, rc, time.perf_counter() - started)
 
     def stop(self) -> None:

@@ -255,8 +255,9 @@ class _Checker:
                         f"{'.'.join((*where, key))} must be at least {low:g}, got {value}",
                     )
         if all(k in data for k in BUDGET_KEYS):
+            later = max(BUDGET_KEYS, key=lambda k: self.keys.line_of((*where, k)) or 0)
             raise self.error(
-                (*where, "steps"),
+                (*where, later),
                 f"{self.table_name(where)} sets both episodes and steps; a budget is one of them",
             )
 
@@ -331,6 +332,7 @@ def load_suite(name_or_path: str | Path, *, deep: bool = True) -> Suite:
     agents = ck.string_list(suite, "agents", ("suite",))
     envs = ck.string_list(suite, "envs", ("suite",))
     default_teachers = ck.string_list(suite, "teachers", ("suite",), required=False)
+    classes, spaces = _check_names(ck, agents, envs) if deep else ({}, {})
 
     defaults = data.get("defaults", {})
     ck.check_keys(defaults, RUN_KEYS, ("defaults",))
@@ -419,7 +421,7 @@ def load_suite(name_or_path: str | Path, *, deep: bool = True) -> Suite:
             )
         ids[cell.cell_id] = cell
     if deep:
-        _deep_check(ck, cells, agent_tables, default_teachers)
+        _deep_check(ck, cells, agent_tables, classes, spaces)
     clean = tuple(
         dataclasses.replace(c, settings={k: v for k, v in c.settings.items() if k != "_origin"})
         for c in cells
@@ -449,7 +451,7 @@ def _resolve(
                 for sk, sv in value.items():
                     overrides[sk] = sv
                     origin[f"set.{sk}"] = (*where, "set", sk)
-            else:
+            elif key in RUN_KEYS:
                 settings[key] = value
                 origin[key] = (*where, key)
     if overrides:
@@ -457,16 +459,14 @@ def _resolve(
     return settings, origin
 
 
-def _deep_check(
-    ck: _Checker, cells: list[Cell], agent_tables: dict[str, Any], default_teachers: list[str]
-) -> None:
-    """Check names and combinations against what is installed."""
+def _check_names(
+    ck: _Checker, agents: list[str], envs: list[str]
+) -> tuple[dict[str, type], dict[str, tuple[Any, Any]]]:
+    """Check the agent names and env ids; return the agent classes and the envs' spaces."""
     from hfrl.agents.registry import agent_names, get_agent_class
-    from hfrl.teachers import make_teacher
-    from hfrl.teachers.presets import teacher_kind
 
     classes: dict[str, type] = {}
-    for agent in dict.fromkeys(c.agent for c in cells):
+    for agent in agents:
         if agent not in agent_names():
             raise ck.error(
                 ("suite", "agents"), str(unknown_name("agent", agent, agent_names())), agent
@@ -480,11 +480,25 @@ def _deep_check(
                 agent,
             ) from err
     spaces: dict[str, tuple[Any, Any]] = {}
-    for env in dict.fromkeys(c.env for c in cells):
+    for env in envs:
         try:
             spaces[env] = _env_spaces(env)
         except HfrlError as err:
             raise ck.error(("suite", "envs"), str(err), env) from err
+    return classes, spaces
+
+
+def _deep_check(
+    ck: _Checker,
+    cells: list[Cell],
+    agent_tables: dict[str, Any],
+    classes: dict[str, type],
+    spaces: dict[str, tuple[Any, Any]],
+) -> None:
+    """Check teachers and every agent × env × teacher combination against what is installed."""
+    from hfrl.teachers import make_teacher
+    from hfrl.teachers.presets import teacher_kind
+
     kinds: dict[str, str] = {}
     checked: set[tuple[str, ...]] = set()
     for cell in cells:
@@ -522,6 +536,8 @@ def _deep_check(
             else ("suite", "agents")
         )
         agent_value = cell.env if agent_where[-1] == "envs" else cell.agent
+        _check_agent_config(ck, cls, cell, origin)
+        _check_agent_on_env(ck, cls, cell, spaces[cell.env], agent_where, agent_value, origin)
         try:
             make_teacher(cell.teacher, cell.env, seed=0)
         except HfrlError as err:
@@ -530,8 +546,6 @@ def _deep_check(
                 f"teacher {cell.teacher!r} cannot rate {cell.env}: {err}",
                 cell.teacher,
             ) from err
-        _check_agent_config(ck, cls, cell, origin)
-        _check_agent_on_env(ck, cls, cell, spaces[cell.env], agent_where, agent_value, origin)
 
 
 def _env_spaces(env_id: str) -> tuple[Any, Any]:

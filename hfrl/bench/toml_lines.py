@@ -85,7 +85,8 @@ class KeyLines:
                 parsed = _parse_key(stripped, 2 if array else 1)
                 if parsed:
                     table = parsed[0]
-                    self._record(table, no)
+                    for cut in range(1, len(table) + 1):
+                        self._record(table[:cut], no)
                 continue
             parsed = _parse_key(line, 0)
             if not parsed:
