@@ -91,7 +91,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if kind != "scalar":
         raise HfrlError(f"agent {args.agent!r} has an unknown feedback kind {kind!r}")
-    if (args.episodes is not None and args.episodes < 1) or (args.steps is not None and args.steps < 1):
+    if (args.episodes is not None and args.episodes < 1) or (
+        args.steps is not None and args.steps < 1
+    ):
         raise HfrlError("--episodes and --steps must be at least 1")
     if args.eval_episodes < 1:
         raise HfrlError("--eval-episodes must be at least 1")
