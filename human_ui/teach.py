@@ -300,7 +300,7 @@ class TeachApp:
             self._shown_at = flipped
 
     def _budget_left(self) -> float:
-        return max(0.002, 0.8 / self.fps)
+        return max(0.002, 0.25 / self.fps)
 
     def _handle(self, event: pygame.event.Event) -> None:
         if event.type == pygame.QUIT:
