@@ -6,6 +6,10 @@ policy on the same evaluation episodes (true game score). The published DQN scor
 Bowling is 42.4 (Mnih et al. 2015); the goal is to beat it.
 
     python experiments/benchmarks/deep_tamer_bowling.py [--minutes 15] [--device auto]
+
+Measured on CPU (1 torch thread, shared 2-core machine, no GPU lent; 305 s wall): 13,500
+steps, 185 ratings, Deep TAMER 30.0 ± 0.0 vs random 23.7 ± 7.7 over 3 episodes; 12.4 short
+of DQN's 42.4.
 """
 
 from __future__ import annotations
