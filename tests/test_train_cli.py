@@ -8,7 +8,7 @@ import json
 import pytest
 
 from hfrl.cli import main
-from hfrl.training.scalar_loop import FeedbackQueue
+from hfrl.teachers.scalar import FeedbackQueue
 from hfrl.types import Scalar
 
 FIELDS = {

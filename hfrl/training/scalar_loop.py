@@ -16,8 +16,6 @@ with ``--set key=value`` overrides applied to its config.
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +23,7 @@ from typing import Any
 
 from hfrl.config import config_from_dict, config_to_dict
 from hfrl.errors import HfrlError
+from hfrl.teachers.scalar import FeedbackQueue
 from hfrl.types import Scalar, Step
 
 
@@ -108,32 +107,6 @@ def teacher_parameters(teacher: Any) -> dict[str, Any]:
             return config_to_dict(config) if config is not None else {}
         except TypeError:
             return {}
-
-
-class FeedbackQueue:
-    """Ratings waiting for the clock to reach their arrival time (stable for equal times)."""
-
-    def __init__(self) -> None:
-        self._heap: list[tuple[float, int, Scalar]] = []
-        self._counter = itertools.count()
-
-    def push(self, rating: Scalar) -> None:
-        """Queue one rating."""
-        heapq.heappush(self._heap, (float(rating.t_wall), next(self._counter), rating))
-
-    def pop_due(self, now: float) -> list[Scalar]:
-        """Remove and return the ratings with ``t_wall <= now``, in time order."""
-        out = []
-        while self._heap and self._heap[0][0] <= now + 1e-9:
-            out.append(heapq.heappop(self._heap)[2])
-        return out
-
-    def pop_all(self) -> list[Scalar]:
-        """Remove and return every queued rating, in time order."""
-        return self.pop_due(float("inf"))
-
-    def __len__(self) -> int:
-        return len(self._heap)
 
 
 def run_scalar_training(
