@@ -180,3 +180,19 @@ def test_ray_backend_runs_the_same_suite(tmp_path):
     cell = out / "cells" / "tamer__CartPole-v1__perfect__s5"
     assert {"summary.json", "curve.csv", "cell.json"} <= {p.name for p in cell.iterdir()}
     assert len((out / "summary.csv").read_text().splitlines()) == 2
+
+
+def test_ray_backend_without_ray_names_the_extra(tmp_path, monkeypatch):
+    """Without ray installed, --backend ray fails with the pip command, before any cell runs."""
+    from hfrl.bench.runner import run_suite
+    from hfrl.bench.suite import load_suite
+    from hfrl.errors import MissingExtraError
+
+    monkeypatch.setitem(sys.modules, "ray", None)
+    suite = tmp_path / "tiny.toml"
+    suite.write_text(TINY)
+    out = tmp_path / "out"
+    with pytest.raises(MissingExtraError, match=r"hfrl\[ray\]"):
+        run_suite(load_suite(suite, deep=False), out, backend="ray", progress=False)
+    assert finished(out) == set()
+    assert not [e for e in read_events(out) if e["event"] == "start"]
