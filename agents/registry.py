@@ -38,5 +38,6 @@ def make_agent(name: str, *args: Any, **kwargs: Any) -> Any:
 
 register_agent("tamer", "hfrl.agents.tamer:Tamer")
 register_agent("deep-tamer", "hfrl.agents.deep_tamer:DeepTamer")
+register_agent("preference", "hfrl.agents.preference:PreferenceAgent")
 register_agent("coach", "hfrl.agents.coach:Coach")
 register_agent("deep-coach", "hfrl.agents.deep_coach:DeepCoach")

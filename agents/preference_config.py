@@ -1,0 +1,85 @@
+"""Configuration of the preference agent (Christiano et al. 2017; DESIGN.md §5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from hfrl.errors import HfrlError
+
+SELECTIONS = ("disagreement", "uniform", "entropy")
+"""Query-selection rules: ensemble variance of P(left ≻ right), random pairs, entropy of P."""
+
+
+@dataclass(frozen=True)
+class PreferenceConfig:
+    """How a :class:`hfrl.agents.preference.PreferenceAgent` learns; every field has a default."""
+
+    learner: str = "auto"
+    """SB3 algorithm: ``ppo``, ``a2c``, ``sac``, ``td3``, ``ddpg``, ``dqn``, a
+    ``"module:Class"`` path, or ``auto`` (SAC for continuous actions, PPO otherwise)."""
+    learner_kwargs: dict[str, Any] = field(default_factory=dict)
+    """Overrides of the learner's tuned preset (SB3 constructor arguments; ``"lin_1e-3"``
+    strings give linear schedules)."""
+    n_envs: int = 0
+    """Parallel envs the learner steps (0: the preset's number)."""
+    segment_length: int = 0
+    """Steps per clip (0: 25 for Atari, else about 1.5 s of the env's display rate, 10-50)."""
+    oversample: int = 10
+    """Candidate pairs sampled per query asked (Christiano: 10×)."""
+    selection: str = "disagreement"
+    """Query selection: ``disagreement``, ``uniform`` or ``entropy``."""
+    random_policy_share: float = 0.25
+    """Share of the label budget asked first, on clips of a uniformly random policy."""
+    random_policy_steps: int = 0
+    """Env steps of the random policy before learning (0: 2 clip lengths per label, at most 10% of the run)."""
+    schedule_c: float = 0.1
+    """Label rate ∝ c/(T+c); c as a fraction of the training steps."""
+    label_horizon: float = 0.75
+    """All labels are asked by this fraction of the training steps (later ones would not be
+    learned from)."""
+    query_rounds: int = 12
+    """Labels after the random-policy batch are asked in about this many rounds."""
+    label_buffer: int = 3000
+    """Most recent labels kept for reward training (older ones are dropped)."""
+    pool_size: int = 0
+    """Recent clips kept as query candidates (0: 1000 for vectors, 100 for frames)."""
+    ensemble_members: int = 3
+    """Reward models in the ensemble."""
+    reward_hidden: tuple[int, ...] = (64, 64)
+    """Hidden widths of the reward MLP (vector observations)."""
+    reward_train: dict[str, Any] = field(default_factory=dict)
+    """Overrides of :class:`hfrl.reward.TrainConfig` (epochs, lr, answer_noise, ...)."""
+    relabel_buffer: bool = True
+    """Off-policy learners: rewrite the replay buffer's rewards after each reward update."""
+    pretrain_steps: int = 0
+    """Unsupervised exploration before the first labels (PEBBLE): learner steps on a
+    state-entropy reward; 0 turns it off."""
+    entropy_k: int = 5
+    """k of the k-nearest-neighbour state-entropy estimate used in pretraining."""
+    keep_frames: bool = False
+    """Render and keep RGB frames in clips (for a person comparing them in the GUI)."""
+    max_pending: int = 20
+    """Most queries waiting for a person at once (a GUI label source)."""
+    device: str = "auto"
+    """Torch device of the learner and the reward ensemble."""
+
+    def __post_init__(self) -> None:
+        if self.selection not in SELECTIONS:
+            raise HfrlError(
+                f"unknown query selection {self.selection!r}; use one of {', '.join(SELECTIONS)}"
+            )
+        if not 0.0 <= self.random_policy_share < 1.0:
+            raise HfrlError(
+                f"random_policy_share must be in [0, 1), got {self.random_policy_share}"
+            )
+        if self.oversample < 1 or self.query_rounds < 1 or self.ensemble_members < 1:
+            raise HfrlError("oversample, query_rounds and ensemble_members must be at least 1")
+        if not 0.0 < self.label_horizon <= 1.0:
+            raise HfrlError(f"label_horizon must be in (0, 1], got {self.label_horizon}")
+        if self.schedule_c <= 0:
+            raise HfrlError(f"schedule_c must be positive, got {self.schedule_c}")
+        if self.label_buffer < 1:
+            raise HfrlError(f"label_buffer must be at least 1, got {self.label_buffer}")
+        if min(self.n_envs, self.segment_length, self.pool_size, self.pretrain_steps) < 0:
+            raise HfrlError("n_envs, segment_length, pool_size and pretrain_steps must be >= 0")

@@ -1,0 +1,201 @@
+"""The RL learner of the preference agent: any Stable-Baselines3 algorithm, with tuned presets.
+
+``learner_class("ppo")`` resolves a name (or ``"module:Class"``); :func:`learner_preset`
+gives hyper-parameters tuned for the suite's tasks (rl-zoo's, trimmed to small budgets);
+:func:`relabel_replay_buffer` rewrites an off-policy buffer's rewards after the reward
+model changed (PEBBLE); :class:`StateEntropyReward` is PEBBLE's unsupervised exploration
+reward (distance to the k-th nearest recent state).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import numpy as np
+import torch
+from hfrl.envs.suites import is_atari
+from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
+
+from hfrl.errors import HfrlError, unknown_name
+
+LEARNERS: dict[str, str] = {
+    "ppo": "stable_baselines3:PPO",
+    "a2c": "stable_baselines3:A2C",
+    "sac": "stable_baselines3:SAC",
+    "td3": "stable_baselines3:TD3",
+    "ddpg": "stable_baselines3:DDPG",
+    "dqn": "stable_baselines3:DQN",
+}
+"""Short names of the SB3 algorithms; any other is given as ``"module:Class"``."""
+
+
+def resolve_learner_name(name: str, continuous: bool) -> str:
+    """``auto`` -> ``sac`` for continuous actions, else ``ppo``; other names lower-cased."""
+    name = name.strip()
+    if name.lower() == "auto":
+        return "sac" if continuous else "ppo"
+    return name if ":" in name else name.lower()
+
+
+def learner_class(name: str) -> type[BaseAlgorithm]:
+    """The SB3 algorithm class for a short name or a ``"module:Class"`` path."""
+    path = LEARNERS.get(name.lower()) if ":" not in name else name
+    if path is None:
+        raise unknown_name("learner", name, LEARNERS)
+    module, _, cls_name = path.partition(":")
+    try:
+        cls = getattr(importlib.import_module(module), cls_name)
+    except (ImportError, AttributeError) as err:
+        raise HfrlError(f"cannot import learner {path!r}: {err}") from err
+    if not (isinstance(cls, type) and issubclass(cls, BaseAlgorithm)):
+        raise HfrlError(f"learner {path!r} is not a Stable-Baselines3 algorithm")
+    return cls
+
+
+def learner_preset(name: str, env_id: str) -> dict[str, Any]:
+    """Tuned SB3 arguments (plus ``n_envs``) for ``name`` on ``env_id``; {} if none apply."""
+    atari = is_atari(env_id)
+    if name == "ppo":
+        if atari:
+            return {
+                "policy": "CnnPolicy",
+                "n_envs": 8,
+                "n_steps": 128,
+                "n_epochs": 4,
+                "batch_size": 256,
+                "learning_rate": "lin_2.5e-4",
+                "clip_range": 0.1,
+                "ent_coef": 0.01,
+                "vf_coef": 0.5,
+            }
+        if env_id == "CartPole-v1":
+            return {
+                "n_envs": 8,
+                "n_steps": 32,
+                "batch_size": 256,
+                "gae_lambda": 0.8,
+                "gamma": 0.98,
+                "n_epochs": 20,
+                "ent_coef": 0.0,
+                "learning_rate": "lin_1e-3",
+                "clip_range": 0.2,
+                "policy_kwargs": {"net_arch": [64, 64]},
+            }
+        return {"n_envs": 8, "n_steps": 128, "batch_size": 256, "n_epochs": 10}
+    if name == "a2c":
+        return {"policy": "CnnPolicy", "n_envs": 16, "ent_coef": 0.01} if atari else {"n_envs": 8}
+    if name in ("sac", "td3", "ddpg"):
+        if env_id == "Pendulum-v1":
+            return {
+                "n_envs": 1,
+                "learning_rate": 1e-3,
+                "learning_starts": 500,
+                "policy_kwargs": {"net_arch": [64, 64]},
+            }
+        return {"n_envs": 1, "learning_starts": 1000}
+    if name == "dqn" and atari:
+        return {"policy": "CnnPolicy", "n_envs": 1, "buffer_size": 100_000}
+    return {"n_envs": 1} if name == "dqn" else {}
+
+
+def _schedule(value: Any) -> Any:
+    """``"lin_1e-3"`` -> a linear schedule from 1e-3 to 0; other values unchanged."""
+    if isinstance(value, str) and value.startswith("lin_"):
+        start = float(value[4:])
+        return lambda progress: progress * start
+    return value
+
+
+def build_learner(
+    name: str,
+    venv: Any,
+    kwargs: dict[str, Any],
+    seed: int,
+    device: str,
+    total_steps: int | None = None,
+) -> BaseAlgorithm:
+    """Construct the SB3 learner on ``venv`` with ``kwargs`` (a preset plus overrides)."""
+    cls = learner_class(name)
+    kwargs = {k: _schedule(v) for k, v in kwargs.items() if k != "n_envs"}
+    policy = kwargs.pop("policy", "MlpPolicy")
+    if issubclass(cls, OffPolicyAlgorithm) and total_steps and "buffer_size" not in kwargs:
+        kwargs["buffer_size"] = max(1000, min(1_000_000, int(total_steps)))
+    try:
+        return cls(policy, venv, seed=seed, device=device, verbose=0, **kwargs)
+    except (TypeError, ValueError, AssertionError) as err:
+        raise HfrlError(f"cannot build learner {name!r} with {kwargs}: {err}") from err
+
+
+def is_off_policy(model: BaseAlgorithm) -> bool:
+    """True for replay-buffer learners (SAC, TD3, DDPG, DQN)."""
+    return isinstance(model, OffPolicyAlgorithm)
+
+
+def relabel_replay_buffer(model: BaseAlgorithm, reward_fn: Any, chunk: int = 4096) -> int:
+    """Rewrite the stored rewards of an off-policy learner with ``reward_fn``; return rows.
+
+    The buffer keeps observations the actions were taken in and (for Box actions) actions
+    scaled to [-1, 1]; they are unscaled before scoring, as the env saw them.
+    """
+    if not is_off_policy(model):
+        return 0
+    buf = model.replay_buffer
+    if buf is None or not hasattr(buf, "observations") or isinstance(buf.observations, dict):
+        return 0
+    n = buf.buffer_size if buf.full else buf.pos
+    if n == 0:
+        return 0
+    from gymnasium import spaces
+
+    obs = buf.observations[:n]
+    acts = buf.actions[:n]
+    flat_obs = obs.reshape(n * buf.n_envs, *obs.shape[2:])
+    flat_act = acts.reshape(n * buf.n_envs, *acts.shape[2:])
+    if isinstance(model.action_space, spaces.Box):
+        flat_act = model.policy.unscale_action(flat_act)
+    elif isinstance(model.action_space, spaces.Discrete):
+        flat_act = flat_act.reshape(-1).astype(np.int64)
+    out = np.empty(n * buf.n_envs, dtype=np.float32)
+    for i in range(0, len(out), chunk):
+        out[i : i + chunk] = reward_fn(flat_obs[i : i + chunk], flat_act[i : i + chunk], None)
+    buf.rewards[:n] = out.reshape(n, buf.n_envs)
+    return n * buf.n_envs
+
+
+class StateEntropyReward:
+    """PEBBLE's exploration reward: log(1 + distance to the k-th nearest recent state).
+
+    Args:
+        k: Which neighbour.
+        capacity: Recent states kept (a ring) to measure distances against.
+        device: Torch device of the distance computation.
+    """
+
+    def __init__(self, k: int = 5, capacity: int = 10_000, device: str = "cpu") -> None:
+        self.k = k
+        self.capacity = capacity
+        self.device = torch.device(device)
+        self._ring: torch.Tensor | None = None
+        self._n = 0
+        self._pos = 0
+
+    @torch.no_grad()
+    def __call__(self, obs: np.ndarray, actions: Any = None, dones: Any = None) -> np.ndarray:
+        """Rewards (n,) for a batch of states; the states are then remembered."""
+        x = torch.as_tensor(
+            np.asarray(obs, dtype=np.float32).reshape(len(obs), -1), device=self.device
+        )
+        if self._ring is None:
+            self._ring = torch.zeros((self.capacity, x.shape[1]), device=self.device)
+        if self._n < self.k:
+            r = torch.zeros(len(x), device=self.device)
+        else:
+            d = torch.cdist(x, self._ring[: self._n])
+            r = torch.log1p(d.topk(self.k, dim=1, largest=False).values[:, -1])
+        for row in x:
+            self._ring[self._pos] = row
+            self._pos = (self._pos + 1) % self.capacity
+            self._n = min(self._n + 1, self.capacity)
+        return r.cpu().numpy().astype(np.float32)
