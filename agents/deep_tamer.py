@@ -9,19 +9,21 @@ buffer with its label (the credit-weighted mean of the ratings that hit it) and 
 every rating triggers one SGD step on the steps it credits, and every ``replay_every``
 steps a minibatch is replayed from the buffer.
 
-Updates never stall acting. Acting reads ``act_net``; in ``worker`` mode (or ``auto``
-after an update took longer than ``frame_seconds``) updates run in a background thread
-that trains ``net`` under a lock and copies its weights into ``act_net`` after each
-update. ``off`` (and ``auto`` while updates stay fast) trains in the caller's thread, which
-keeps CPU runs deterministic.
+``give()`` is O(1) in the network (the Agent protocol's "cheap"): it credits the recent
+steps and queues the credited (obs, action, weight, rating) records as one pending
+update; ``observe()`` queues a replay every ``replay_every`` steps. The queued work runs
+in order, in ``update()`` (``worker="off"``, and ``"auto"`` until an update takes longer
+than ``frame_seconds``), or in the agent's background thread (``"on"``, and ``"auto"``
+after that), which trains ``net`` under a lock and copies its weights into ``act_net``,
+the network acting reads, after each step; ``update()`` then only wakes the thread.
+Inline updates keep CPU runs deterministic (same seed, same weights).
 """
 
 from __future__ import annotations
 
-import queue
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -35,6 +37,11 @@ from torch import nn
 from hfrl.config import config_from_dict, config_to_dict, load_json, save_json
 from hfrl.errors import HfrlError
 from hfrl.types import Feedback, Scalar, Step
+
+_Record = tuple[int, np.ndarray, int, float, float]
+"""One credited step of a rating: (step key, obs, action, credit weight, rating value)."""
+_Job = list[_Record] | None
+"""A pending update: a rating's credited steps, or None for a replay minibatch."""
 
 
 @dataclass(frozen=True)
@@ -65,8 +72,12 @@ class DeepTamerConfig:
     freeze_encoder: bool = True
     """Keep a pretrained encoder fixed while learning Ĥ (Warnell et al.)."""
     worker: str = "auto"
-    """``"on"``: updates in a background thread; ``"off"``: in the caller's thread;
-    ``"auto"``: switch to the thread once an update takes longer than ``frame_seconds``."""
+    """Where queued updates run. ``"on"``: in a background thread; ``"off"``: in
+    ``update()``, in the caller's thread (deterministic); ``"auto"``: in ``update()`` until
+    one ``update()`` takes longer than ``frame_seconds``, then in the thread."""
+    max_replay_backlog: int = 2
+    """Worker thread only: at most this many queued replays run per wake-up, the rest are
+    skipped (rating updates are never skipped)."""
     frame_seconds: float = 1 / 15
     """One display frame, the time budget an inline update may take (``worker="auto"``)."""
     device: str = "auto"
@@ -271,12 +282,16 @@ class DeepTamer:
         self.updates = 0
         self.pretrained = False
         self._last_loss = float("nan")
-        self._lock = threading.Lock()  # guards net, optimiser and buffer
+        self._lock = threading.Lock()  # guards net, optimiser and buffer (held while training)
         self._snapshot_lock = threading.Lock()  # guards act_net while it is copied
-        self._jobs: queue.Queue[np.ndarray | None] = queue.Queue()
+        self._cv = threading.Condition()  # guards the pending queue and the worker's state
+        self._pending: deque[_Job] = deque()
+        self._busy = False
+        self._stopping = False
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self.slow_updates = 0
+        self.skipped_replays = 0
         if c.autoencoder_frames > 0 and self.image:
             self.pretrain_autoencoder(c.autoencoder_frames, c.autoencoder_epochs)
         if c.worker == "on":
@@ -340,7 +355,7 @@ class DeepTamer:
         return int(best[0] if len(best) == 1 else self.rng.choice(best))
 
     def observe(self, step: Step) -> None:
-        """Remember the step (observation, action, start time) for credit."""
+        """Remember the step (observation, action, start time) for credit; maybe queue a replay."""
         key = self.steps_seen
         self.steps_seen += 1
         self._recent[key] = (np.array(step.obs, copy=True), int(step.action), float(step.t_wall))
@@ -352,57 +367,88 @@ class DeepTamer:
                 break
             self._recent.popitem(last=False)
         if self.steps_seen % self.config.replay_every == 0:
-            self._submit(None)
+            self._enqueue(None)
 
     def give(self, feedback: Feedback) -> None:
-        """Credit the recent steps, store them in the buffer, queue an SGD step on them."""
+        """Credit the recent steps and queue them as one pending update (no training here).
+
+        The records reach the feedback buffer, and the SGD step on them runs, in
+        :meth:`update` or the worker thread.
+        """
         if not isinstance(feedback, Scalar):
             raise HfrlError(f"deep-tamer learns from scalar ratings, not {type(feedback).__name__}")
         self.feedback_count += 1
-        slots = []
-        with self._lock:
-            for key, w in self.credit.credit(float(feedback.t_wall)):
-                if w < self.config.min_credit or key not in self._recent:
-                    continue
-                obs, action, _ = self._recent[key]
-                slots.append(self.buffer.add(key, obs, action, w, float(feedback.value)))
-        if slots:
-            self._submit(np.asarray(slots))
+        value = float(feedback.value)
+        records: list[_Record] = []
+        for key, w in self.credit.credit(float(feedback.t_wall)):
+            if w < self.config.min_credit or key not in self._recent:
+                continue
+            obs, action, _ = self._recent[key]
+            records.append((key, obs, action, w, value))
+        if records:
+            self._enqueue(records)
 
     def update(self) -> dict[str, float]:
-        """Run queued updates inline (worker off) and report statistics."""
+        """Run the queued updates (inline), or wake the worker thread; report statistics."""
         self._raise_worker_error()
+        if self._thread is not None:
+            with self._cv:
+                self._cv.notify_all()
+        else:
+            started = time.perf_counter()
+            ran = self._run_pending(max_replays=None)
+            if (
+                ran
+                and self.config.worker == "auto"
+                and time.perf_counter() - started > self.config.frame_seconds
+            ):
+                self.slow_updates += 1
+                self._start_worker()
+        with self._cv:
+            pending = len(self._pending)
         return {
             "feedback": float(self.feedback_count),
             "updates": float(self.updates),
             "loss": self._last_loss,
             "buffer": float(self.buffer.size),
+            "pending": float(pending),
             "threaded": float(self._thread is not None),
         }
 
     # ------------------------------------------------------------------ updates
-    def _submit(self, slots: np.ndarray | None) -> None:
-        """An update on ``slots`` (None: a replay minibatch), inline or in the worker."""
-        if slots is None and self.buffer.size == 0:
-            return
-        if self._thread is not None:
-            self._jobs.put(slots)
-            return
-        started = time.perf_counter()
-        self._train(slots)
-        if (
-            self.config.worker == "auto"
-            and time.perf_counter() - started > self.config.frame_seconds
-        ):
-            self.slow_updates += 1
-            if self.slow_updates >= 3:
-                self._start_worker()
+    def _enqueue(self, job: _Job) -> None:
+        """Queue a rating's records (or None: a replay); wake the worker if there is one."""
+        with self._cv:
+            self._pending.append(job)
+            if self._thread is not None:
+                self._cv.notify_all()
 
-    def _train(self, slots: np.ndarray | None) -> None:
+    def _run_pending(self, max_replays: int | None) -> int:
+        """Run the queued jobs in order; replays beyond ``max_replays`` are skipped."""
+        with self._cv:
+            jobs = list(self._pending)
+            self._pending.clear()
+        replays = 0
+        for job in jobs:
+            if job is None:
+                if max_replays is not None and replays >= max_replays:
+                    self.skipped_replays += 1
+                    continue
+                replays += 1
+            self._train(job)
+        return len(jobs)
+
+    def _train(self, job: _Job) -> None:
+        """One SGD step: on a rating's credited steps (stored first), or a replay minibatch."""
         with self._lock:
-            if slots is None:
+            if job is None:
+                if self.buffer.size == 0:
+                    return
                 n = min(self.config.batch_size, self.buffer.size)
                 slots = self.rng.choice(self.buffer.size, size=n, replace=False)
+            else:
+                stored = [self.buffer.add(k, o, a, w, v) for k, o, a, w, v in job]
+                slots = np.asarray(list(dict.fromkeys(stored)))
             obs, actions, labels, weights = self.buffer.batch(slots)
             x = self._tensor(obs)
             a = torch.as_tensor(actions, device=self.device)
@@ -427,21 +473,32 @@ class DeepTamer:
         with self._lock, self._snapshot_lock:
             self.act_net = copy.deepcopy(self.net)
             self.act_net.requires_grad_(False)
+        self._stopping = False
         self._thread = threading.Thread(target=self._work, name="deep-tamer-updates", daemon=True)
         self._thread.start()
 
     def _work(self) -> None:
         while True:
-            job = self._jobs.get()
-            try:
-                if job is not None and job.size == 0:  # stop sentinel
+            with self._cv:
+                while not self._pending and not self._stopping:
+                    self._cv.wait()
+                if not self._pending:  # stopping, nothing left
                     return
+                self._busy = True
+            try:
                 if self._error is None:
-                    self._train(job)
+                    # A backlog of replays is coalesced: the worker keeps up with the
+                    # ratings, and acting never waits for it anyway.
+                    self._run_pending(max_replays=self.config.max_replay_backlog)
+                else:
+                    with self._cv:
+                        self._pending.clear()
             except BaseException as err:  # surfaced to the caller by update()
                 self._error = err
             finally:
-                self._jobs.task_done()
+                with self._cv:
+                    self._busy = False
+                    self._cv.notify_all()
 
     def _raise_worker_error(self) -> None:
         if self._error is not None:
@@ -453,17 +510,30 @@ class DeepTamer:
         """Updates run in the background thread."""
         return self._thread is not None
 
+    @property
+    def pending(self) -> int:
+        """Queued updates (ratings and replays) not yet run."""
+        with self._cv:
+            return len(self._pending)
+
     def wait_for_updates(self) -> None:
-        """Block until every queued update has run."""
-        if self._thread is not None:
-            self._jobs.join()
+        """Run (inline) or wait for (worker) every queued update."""
+        if self._thread is None:
+            self._run_pending(max_replays=None)
+        else:
+            with self._cv:
+                self._cv.notify_all()
+                while (self._pending or self._busy) and self._error is None:
+                    self._cv.wait(0.5)
         self._raise_worker_error()
 
     def close(self) -> None:
         """Finish queued updates and stop the worker thread."""
         if self._thread is not None:
-            self._jobs.join()
-            self._jobs.put(np.zeros(0, dtype=np.int64))
+            self.wait_for_updates()
+            with self._cv:
+                self._stopping = True
+                self._cv.notify_all()
             self._thread.join()
             self._thread = None
             with self._snapshot_lock:

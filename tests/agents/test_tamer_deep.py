@@ -7,6 +7,7 @@ import time
 import gymnasium as gym
 import numpy as np
 import pytest
+import torch
 from hfrl.agents.deep_tamer import DeepTamer, DeepTamerConfig
 from hfrl.agents.registry import get_agent_class
 
@@ -67,6 +68,9 @@ def test_loss_uses_only_the_taken_action():
     # its output-layer row must not change.
     w1 = agent.net.head[-1].weight[1].detach().clone()
     agent.give(Scalar(1.0, 1.2, 10, 0))
+    assert agent.updates == 0 and agent.pending == 1  # give() only queues the update
+    agent.update()
+    assert agent.updates == 1 and agent.pending == 0
     assert agent.h_values(s)[0] > before[0]
     assert agent.net.head[-1].weight[1].detach().equal(w1)
 
@@ -136,10 +140,82 @@ def test_atari_cnn_with_autoencoder_pretraining(tmp_path):
     for i in range(5):
         agent.observe(_step(obs, 2, 0.1 * i))
     agent.give(Scalar(-1.0, 1.0, 5, 0))
+    agent.update()
+    assert agent.updates == 1
     assert agent.net.encoder.convs[0].weight.detach().equal(frozen)  # encoder stays fixed
     assert agent.action_preferences(obs).shape == (6,)
     agent.save(tmp_path)
     assert DeepTamer.load(tmp_path).pretrained
+
+
+def _weights(agent):
+    return {k: v.detach().clone() for k, v in agent.net.state_dict().items()}
+
+
+def test_inline_updates_are_deterministic():
+    def run():
+        agent = DeepTamer(
+            "CartPole-v1",
+            CP.observation_space,
+            CP.action_space,
+            DeepTamerConfig(delay_max=0.8, worker="off", replay_every=3),
+            seed=4,
+        )
+        rng = np.random.default_rng(0)
+        t = 0.0
+        for i in range(40):
+            s = rng.normal(size=4).astype(np.float32) * 0.1
+            a = agent.act(s)
+            agent.observe(_step(s, a, t, i))
+            if i % 2:
+                agent.give(Scalar(1.0 if a == 1 else -1.0, t + 0.3, i, 0))
+            agent.update()
+            t += 0.1
+        return _weights(agent), agent.updates
+
+    (w1, n1), (w2, n2) = run(), run()
+    assert n1 == n2 > 20
+    assert all(torch.equal(w1[k], w2[k]) for k in w1)
+
+
+def test_give_is_cheap_even_for_a_cnn():
+    """give() queues records: no SGD step, whatever the network (the UI calls it per key)."""
+    space = gym.spaces.Box(0, 255, (4, 84, 84), np.uint8)
+    agent = DeepTamer(
+        "ALE/Bowling-v5", space, gym.spaces.Discrete(6), DeepTamerConfig(worker="off")
+    )
+    obs = np.random.default_rng(0).integers(0, 255, (4, 84, 84), dtype=np.uint8)
+    for i in range(60):  # 4 s at 15 fps: the whole [0.2 s, 4 s] window is credited
+        agent.observe(_step(obs, i % 6, i / 15))
+    agent.update()  # the replays observe() queued
+    n = agent.updates
+    started = time.perf_counter()
+    for k in range(20):
+        agent.give(Scalar(1.0, 4.0 + 0.01 * k, 60, 0))
+    per_give = (time.perf_counter() - started) / 20
+    assert agent.updates == n and agent.pending == 20  # nothing trained yet
+    assert per_give < 0.01  # an SGD step on ~55 frame stacks takes 50-110 ms on 2 cores
+    agent.update()
+    assert agent.updates == n + 20 and agent.buffer.size >= 50
+
+
+def test_worker_runs_queued_updates_without_update_calls():
+    agent = DeepTamer(
+        "CartPole-v1",
+        CP.observation_space,
+        CP.action_space,
+        DeepTamerConfig(delay_max=0.8, worker="on", replay_every=10**9),
+        seed=0,
+    )
+    s = np.zeros(4, dtype=np.float32)
+    for i in range(5):
+        agent.observe(_step(s, 1, 0.1 * i))
+    agent.give(Scalar(1.0, 0.9, 5, 0))  # wakes the thread by itself
+    deadline = time.perf_counter() + 10
+    while agent.updates == 0 and time.perf_counter() < deadline:
+        time.sleep(0.01)
+    assert agent.updates == 1 and agent.pending == 0
+    agent.close()
 
 
 def test_continuous_actions_get_a_clear_error():
