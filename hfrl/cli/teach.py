@@ -95,6 +95,10 @@ def run(args: argparse.Namespace) -> int:
     store, session = open_session(paths, meta)
     try:
         agent, loaded = load_or_build_agent(args.agent, env, args.env, args.seed, paths.agent_dir)
+        if teacher is not None:
+            from hfrl.teachers.policy_dependent import attach_agent
+
+            attach_agent(teacher, agent)  # policy-dependent demo trainers watch the agent
         if session.resumed:
             c = session.counts()
             print(
