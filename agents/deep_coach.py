@@ -24,7 +24,8 @@ stored. The weights c_jk (``DeepCoachConfig.credit``):
 
 The entropy bonus is averaged over the states of the minibatch.
 
-Updates never stall acting: acting reads ``act_net``; with ``worker="on"`` (or ``"auto"``
+Updates never stall acting: :meth:`DeepCoach.give` only stores the window and queues an
+update; acting reads ``act_net``; with ``worker="on"`` (or ``"auto"``
 once an update took longer than ``frame_seconds``) updates run in a background thread
 that trains ``net`` and copies its weights into ``act_net`` after each update. ``"off"``
 (and ``"auto"`` while updates stay fast) keeps CPU runs deterministic.
@@ -228,6 +229,7 @@ class DeepCoach:
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self.slow_updates = 0
+        self._pending = 0  # ratings whose update has not run yet (inline mode)
         if c.autoencoder_frames > 0 and self.image:
             self.pretrain_autoencoder(c.autoencoder_frames, c.autoencoder_epochs)
         if c.worker == "on":
@@ -323,7 +325,8 @@ class DeepCoach:
         return idx, c.trace_lambda**ages
 
     def give(self, feedback: Feedback) -> None:
-        """Store the rated window with the rating; queue an update on a minibatch."""
+        """Store the rated window with the rating and queue one minibatch update (cheap: the
+        update runs in :meth:`update` or in the worker thread)."""
         if not isinstance(feedback, Scalar):
             raise HfrlError(f"deep-coach learns from scalar ratings, not {type(feedback).__name__}")
         self.feedback_count += 1
@@ -341,11 +344,17 @@ class DeepCoach:
         )
         with self._lock:
             self.buffer.append(window)
-        self._submit()
+        if self._thread is not None:
+            self._jobs.put(True)
+        else:
+            self._pending += 1
 
     def update(self) -> dict[str, float]:
-        """Report statistics (updates run at each rating, inline or in the worker)."""
+        """Run the updates queued by ratings (inline, or already in the worker); statistics."""
         self._raise_worker_error()
+        while self._pending and self._thread is None:
+            self._pending -= 1
+            self._run_inline()
         return {
             "feedback": float(self.feedback_count),
             "updates": float(self.updates),
@@ -355,10 +364,7 @@ class DeepCoach:
             "threaded": float(self._thread is not None),
         }
 
-    def _submit(self) -> None:
-        if self._thread is not None:
-            self._jobs.put(True)
-            return
+    def _run_inline(self) -> None:
         started = time.perf_counter()
         self._train()
         if (
@@ -368,6 +374,9 @@ class DeepCoach:
             self.slow_updates += 1
             if self.slow_updates >= 3:
                 self._start_worker()
+                for _ in range(self._pending):
+                    self._jobs.put(True)
+                self._pending = 0
 
     def loss(self, windows: list[_Window]) -> tuple[torch.Tensor, torch.Tensor]:
         """The Deep COACH objective to minimise on ``windows``, and the mean entropy.
@@ -441,6 +450,9 @@ class DeepCoach:
 
     def wait_for_updates(self) -> None:
         """Block until every queued update has run."""
+        while self._pending and self._thread is None:
+            self._pending -= 1
+            self._run_inline()
         if self._thread is not None:
             self._jobs.join()
         self._raise_worker_error()

@@ -86,6 +86,8 @@ def test_feedback_moves_the_policy_toward_rewarded_actions():
     for r in range(20):
         feed(agent, 10, action=1, t0=r * 1.0, obs=obs)
         agent.give(Scalar(1.0, r * 1.0 + 0.9, r * 10 + 9, 0))
+        assert agent.updates == r  # give() only queues the update ...
+        agent.update()  # ... update() runs it
     after = agent.action_preferences(obs)
     assert after[1] > before + 0.2 and agent.act(obs, greedy=True) == 1
     np.testing.assert_allclose(after.sum(), 1.0, rtol=1e-6)
@@ -116,6 +118,7 @@ def test_save_load_resume(tmp_path):
     assert loaded.updates == 1 and loaded.config == agent.config
     feed(loaded, 12, action=1, t0=5.0)
     loaded.give(Scalar(1.0, 6.1, 11, 0))
+    loaded.update()
     assert loaded.updates == 2
 
 
@@ -130,6 +133,7 @@ def test_cnn_policy_on_frames_with_frozen_encoder():
         agent.act(frame)
         agent.observe(Step(frame, k % 6, frame, 0.0, False, False, 0.1 * k, 0, k))
     agent.give(Scalar(-1.0, 0.5, 3, 0))
+    agent.update()
     assert agent.updates == 1 and agent.action_preferences(frame).shape == (6,)
     for a, b in zip(enc, agent.net.encoder.parameters(), strict=True):
         assert torch.equal(a, b)
