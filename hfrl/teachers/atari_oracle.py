@@ -1,6 +1,9 @@
-"""A simulated trainer for Atari games: ratings from the hindsight return (Bowling and others).
+"""A simulated trainer for any Atari game: ratings from the hindsight return.
 
-Atari games have no scripted expert in hfrl, so this trainer judges behaviour by what it
+For games with a scripted expert (Bowling: ``hfrl.envs.experts.bowling_action``) the
+standard ``perfect``/``human`` trainers judge agreement with it, which gives far more
+ratings and a better teacher; this trainer is the option for games without one (and
+stays available for Bowling as ``--teacher hindsight``). It judges behaviour by what it
 led to: at each judgement (at most every ``min_interval`` seconds) it looks at the step
 shown ``horizon`` seconds ago and at the true reward collected since then. If that reward
 beats the running mean of the non-zero windowed rewards it has seen, it presses +1,

@@ -65,6 +65,32 @@ def test_answers_a_person_would_give():
     assert lander.act(np.array([0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1, 1])) == 0  # landed still: idle
 
 
+def test_bowling_expert_beats_dqn_from_the_frames_alone():
+    # One seeded game (about 1,400 steps, ~1 s); the published DQN score is 42.4.
+    assert mean_return("ALE/Bowling-v5", 1) > 120.0
+
+
+def test_bowling_expert_reads_the_emulator_state_off_the_frame():
+    """Frame reading agrees with the RAM (AtariARI: player y 40, ball x 30)."""
+    expert = get_expert("ALE/Bowling-v5")
+    env = make("ALE/Bowling-v5", render_mode=None, repeat_action_probability=0.0)
+    obs, _ = env.reset(seed=3)
+    ale = env.unwrapped.ale
+    curve_x, fire_y, thrown = [], [], False
+    for _ in range(600):
+        a = expert.act(obs)
+        ram = ale.getRAM()
+        if a == 1:
+            fire_y.append(int(ram[40]))
+            thrown = True
+        if a == 2 and thrown:  # the first direction pressed after a throw sets the curve
+            curve_x.append(int(ram[30]))
+            thrown = False
+        obs, *_ = env.step(a)
+    assert len(fire_y) >= 3 and set(fire_y) == {1}  # throws from the bottom of the lane
+    assert len(curve_x) >= 3 and all(56 <= x <= 64 for x in curve_x)  # hooks at RAM x ~60
+
+
 def test_unknown_env_lists_supported():
     with pytest.raises(UnknownNameError) as err:
         get_expert("Pendulum-v1")
