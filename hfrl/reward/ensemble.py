@@ -209,14 +209,27 @@ class RewardEnsemble:
         """Summed raw rewards (K, B) of padded segments (B, L, ...) (differentiable).
 
         ``mask`` (B, L) weighs steps (0 for padding after a truncated end); absorbing steps
-        count, since their reward is what ending early is worth.
+        count, since their reward is what ending early is worth. The network runs once per
+        live step plus once for the absorbing state (all absorbing steps share one input), so
+        padding costs nothing.
         """
         b, length = absorbing.shape
-        r = self.raw(obs.flatten(0, 1), actions.flatten(0, 1), absorbing.flatten(0, 1))
-        r = r.view(self.n_members, b, length)
-        if mask is not None:
-            r = r * mask.to(r.dtype).unsqueeze(0)
-        return r.sum(dim=2)
+        flat_abs = absorbing.reshape(-1)
+        weight = (
+            torch.ones(b * length, device=self.device)
+            if mask is None
+            else mask.reshape(-1).to(torch.float32)
+        )
+        live = (~flat_abs & (weight > 0)).nonzero().squeeze(1)
+        # One extra row, flagged absorbing, scores the absorbing state (raw() zeroes it).
+        rows = torch.cat([live, live.new_zeros(1)])
+        row_abs = torch.zeros(len(rows), dtype=torch.bool, device=self.device)
+        row_abs[-1] = True
+        r = self.raw(obs.flatten(0, 1)[rows], actions.flatten(0, 1)[rows], row_abs)
+        r_live, r_abs = r[:, :-1] * weight[live], r[:, -1:]
+        returns = r.new_zeros(self.n_members, b).index_add(1, live // length, r_live)
+        n_abs = (flat_abs.to(torch.float32) * weight).view(b, length).sum(dim=1)
+        return returns + r_abs * n_abs
 
     @torch.no_grad()
     def disagreement(self, pairs: Sequence[tuple[Segment, Segment]]) -> np.ndarray:

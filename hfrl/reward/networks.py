@@ -33,6 +33,15 @@ def conv_out_size(size: int) -> int:
     return size
 
 
+def to_conv_input(frames: torch.Tensor) -> torch.Tensor:
+    """Frames scaled to [0, 1] in channels-last memory layout.
+
+    On the CPU, oneDNN convolutions run several times faster on channels-last tensors (the
+    4-channel first layer most of all); the values and the (N, C, H, W) shape are unchanged.
+    """
+    return (frames.float() / 255.0).contiguous(memory_format=torch.channels_last)
+
+
 class RewardMLP(nn.Module):
     """One reward member for vector observations: an MLP over [obs, action features]."""
 
@@ -79,7 +88,7 @@ class RewardCNN(nn.Module):
 
     def forward(self, frames: torch.Tensor, extra: torch.Tensor) -> torch.Tensor:
         """Rewards (N,) for frames (N, C, H, W) uint8/float and extra features (N, E)."""
-        x = frames.float() / 255.0
+        x = to_conv_input(frames)
         for conv in self.convs:
             x = F.leaky_relu(conv(x), self.slope)
         x = torch.cat([x.flatten(1), extra], dim=1)
@@ -94,8 +103,8 @@ def _stack(tensors: list[torch.Tensor]) -> nn.Parameter:
 class EnsembleMLP(nn.Module):
     """K :class:`RewardMLP` members with stacked weights, evaluated in one batched call.
 
-    ``weights[i]`` has shape (K, in, out) and ``biases[i]`` (K, 1, out). The first layer of a
-    shared input is one (N, in) @ (in, K*out) matrix product.
+    ``weights[i]`` has shape (K, in, out) and ``biases[i]`` (K, 1, out); hidden layers are
+    one ``baddbmm`` each, the width-1 output layer one multiply-and-sum.
     """
 
     def __init__(self, members: Sequence[RewardMLP]):
@@ -112,16 +121,15 @@ class EnsembleMLP(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Rewards (K, N) for a shared input (N, in) or per-member inputs (K, N, in)."""
-        k = self.n_members
-        w0, b0 = self.weights[0], self.biases[0]
-        if x.dim() == 2:  # shared input: one matmul against all members' first layers
-            h = x @ w0.permute(1, 0, 2).reshape(w0.shape[1], -1)  # (N, K*out)
-            h = h.view(x.shape[0], k, -1).transpose(0, 1) + b0  # (K, N, out)
-        else:
-            h = torch.baddbmm(b0, x, w0)
-        for w, b in zip(self.weights[1:], self.biases[1:], strict=True):
-            h = torch.baddbmm(b, F.leaky_relu(h, self.slope), w)
-        return h.squeeze(-1)
+        if x.dim() == 2:  # shared input: a stride-0 view, no copy
+            x = x.unsqueeze(0).expand(self.n_members, -1, -1)
+        h = x
+        for w, b in zip(self.weights[:-1], self.biases[:-1], strict=True):
+            # In place: baddbmm's backward does not need its output, leaky_relu's uses it.
+            h = F.leaky_relu(torch.baddbmm(b, h, w), self.slope, inplace=True)
+        # The last layer has one output: a multiply-and-sum beats a width-1 batched matmul.
+        w, b = self.weights[-1], self.biases[-1]
+        return (h * w.transpose(1, 2)).sum(dim=2) + b[:, :, 0]
 
     def weight_sq_norms(self) -> torch.Tensor:
         """Sum of squared weights (biases excluded) of each member, shape (K,)."""
@@ -172,7 +180,7 @@ class EnsembleCNN(nn.Module):
     def forward(self, frames: torch.Tensor, extra: torch.Tensor) -> torch.Tensor:
         """Rewards (K, N) for shared frames (N, C, H, W) and extra features (N, E)."""
         k, n = self.n_members, frames.shape[0]
-        x = frames.float() / 255.0
+        x = to_conv_input(frames)
         for i, (w, b, s) in enumerate(zip(self.conv_w, self.conv_b, self.strides, strict=True)):
             x = F.leaky_relu(F.conv2d(x, w, b, stride=s, groups=1 if i == 0 else k), self.slope)
         x = x.reshape(n, k, -1).transpose(0, 1)  # (K, N, F): member k's channels are a block

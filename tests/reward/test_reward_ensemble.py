@@ -170,3 +170,25 @@ def test_unsupported_spaces_are_clear_errors():
         RewardEnsemble(spaces.Discrete(4), spaces.Discrete(2), device="cpu")
     with pytest.raises(HfrlError, match="Discrete or Box action"):
         RewardEnsemble(VEC, spaces.MultiBinary(3), device="cpu")
+
+
+def test_segment_returns_equal_the_sum_of_per_step_rewards():
+    # Live steps run through the network, absorbing steps share one evaluation, masked steps
+    # (after a truncated end) count nothing: the same as summing raw() step by step.
+    ens = RewardEnsemble(VEC, spaces.Discrete(3), device="cpu")
+    rng = np.random.default_rng(1)
+    b, length = 4, 6
+    obs = rng.normal(size=(b, length, 5)).astype(np.float32)
+    act = rng.integers(0, 3, (b, length))
+    absorbing = np.zeros((b, length), dtype=bool)
+    absorbing[0, 3:] = True
+    absorbing[2, 1:] = True
+    mask = np.ones((b, length), dtype=np.float32)
+    mask[1, 4:] = 0.0
+    with torch.no_grad():
+        got = ens.segment_returns(*ens.as_pair_tensors(obs, act, absorbing, mask))
+        per_step = ens.raw(
+            *ens.as_tensors(obs.reshape(-1, 5), act.reshape(-1), absorbing.reshape(-1))
+        )
+    expected = (per_step.view(3, b, length) * torch.as_tensor(mask)).sum(dim=2)
+    torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-5)

@@ -168,3 +168,26 @@ def test_l2_grows_when_validation_loss_runs_away():
         PreferenceDataset.from_pairs(pairs), TrainConfig(epochs=40, min_steps=0, lr=3e-3, seed=0)
     )
     assert torch.all(ens.l2 > start)
+
+
+def test_cnn_ensemble_fits_image_pairs_end_to_end(tmp_path):
+    img = spaces.Box(0, 255, (4, 84, 84), np.uint8)
+    rng = np.random.default_rng(0)
+
+    def seg(n, terminated=False):
+        frames = rng.integers(0, 256, (n, 4, 84, 84), dtype=np.uint8)
+        return Segment(
+            frames, rng.integers(0, 6, n), np.zeros(n), "ALE/Pong-v5", terminated=terminated
+        )
+
+    pairs = [(seg(3), seg(2, terminated=True), float(i % 2)) for i in range(6)]
+    cfg = RewardEnsembleConfig(n_members=2, cnn_hidden=16)
+    ens = RewardEnsemble(img, spaces.Discrete(6), cfg, "cpu")
+    before = ens.predict_members(pairs[0][0].obs, pairs[0][0].actions)
+    stats = ens.fit(PreferenceDataset.from_pairs(pairs), TrainConfig(epochs=2, min_steps=0))
+    assert stats["steps"] == 2 and np.isfinite(stats["train_loss"]).all()
+    after = ens.predict_members(pairs[0][0].obs, pairs[0][0].actions)
+    assert after.shape == (2, 3) and not np.array_equal(before, after)
+    assert ens.disagreement([(a, b) for a, b, _ in pairs]).shape == (6,)
+    back = RewardEnsemble.load(ens.save(tmp_path / "cnn"), device="cpu")
+    assert np.array_equal(back.predict_members(pairs[0][0].obs, pairs[0][0].actions), after)
