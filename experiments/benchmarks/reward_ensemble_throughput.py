@@ -30,7 +30,8 @@ from hfrl.reward import RewardEnsemble, RewardEnsembleConfig, bradley_terry_loss
 from hfrl.reward.training import TrainConfig, member_losses, retain_freed_memory
 
 NOISE = 0.1
-GOAL_RATIO = 1.0
+GOAL_RATIO = 1.2
+"""'Clearly faster': batched pairs/s at least this multiple of the loop's."""
 
 
 @dataclass(frozen=True)
@@ -238,9 +239,9 @@ def main() -> None:
             print(
                 f"{case.name:42s} {device:6s} {case.batch:5d} {batched:16.1f} {loop:13.1f} {ratio:6.2f}"
             )
-    verdict = "met" if worst > GOAL_RATIO else "NOT met"
+    verdict = "met" if worst >= GOAL_RATIO else "NOT met"
     print(
-        f"goal: batched faster than the loop everywhere (ratio > {GOAL_RATIO:.1f}); "
+        f"goal: batched clearly faster than the loop everywhere (ratio >= {GOAL_RATIO:.1f}); "
         f"worst ratio {worst:.2f} -> {verdict} (gap {worst - GOAL_RATIO:+.2f})"
     )
 
