@@ -51,7 +51,7 @@ class LabelSchedule:
     @property
     def initial(self) -> int:
         """Labels asked before learning starts (on random-policy clips)."""
-        if self.budget <= 0:
+        if self.budget <= 0 or self.random_share <= 0:
             return 0
         return min(self.budget, max(1, round(self.random_share * self.budget)))
 

@@ -1,0 +1,146 @@
+"""Headless preference training behind ``hfrl train preference`` (DESIGN.md §5).
+
+A simulated B-Pref teacher labels clip pairs; the agent's SB3 learner trains on the learned
+reward. Writes ``config.json``, ``curve.csv`` (greedy true return against env steps,
+labels and human seconds) and ``summary.json`` with the same fields as the other agents:
+``feedback_count`` is the number of comparisons answered (skips included) and
+``human_seconds`` their cost under :data:`hfrl.effort.DEFAULT_EFFORT`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+from hfrl.errors import HfrlError
+
+DEFAULT_STEPS = 50_000
+"""Env steps when ``--steps`` is not given."""
+DEFAULT_LABELS = 100
+"""Comparisons when ``--labels`` is not given."""
+
+
+def run_preference_training(args: argparse.Namespace, recorder: Any) -> int:
+    """Train the preference agent as ``hfrl train`` asked; write the run's files; return 0.
+
+    Reads ``args.env``, ``args.teacher``, ``args.seed``, ``args.steps``, ``args.labels``,
+    ``args.learner``, ``args.overrides`` (``--set`` on :class:`PreferenceConfig`),
+    ``args.device``, ``args.eval_episodes``, ``args.eval_every`` (curve points, default 10),
+    ``args.max_episode_steps``.
+    """
+    import torch
+
+    from hfrl.agents.preference import PreferenceAgent
+    from hfrl.agents.preference_config import PreferenceConfig
+    from hfrl.config import config_from_dict, config_to_dict
+    from hfrl.effort import DEFAULT_EFFORT
+    from hfrl.seeding import seed_everything
+    from hfrl.teachers.presets import make_teacher, teacher_kind, teacher_params
+
+    if getattr(args, "episodes", None) is not None:
+        raise HfrlError("preference agents train for a number of env steps: use --steps N")
+    steps = args.steps if args.steps is not None else DEFAULT_STEPS
+    labels = args.labels if getattr(args, "labels", None) is not None else DEFAULT_LABELS
+    if steps < 1 or labels < 0:
+        raise HfrlError("--steps must be at least 1 and --labels at least 0")
+    eval_episodes = int(getattr(args, "eval_episodes", 10) or 10)
+    if eval_episodes < 1:
+        raise HfrlError("--eval-episodes must be at least 1")
+    if teacher_kind(args.teacher) != "preference":
+        raise HfrlError(
+            f"teacher {args.teacher!r} gives live ratings; preference agents need a "
+            "comparison teacher: oracle, stoc, mistake, skip, equal or myopic"
+        )
+    from hfrl.cli.train import parse_overrides
+
+    overrides = parse_overrides(getattr(args, "overrides", []) or [])
+    if getattr(args, "learner", None):
+        overrides["learner"] = args.learner
+    device = getattr(args, "device", "auto")
+    if device and device != "auto":
+        overrides.setdefault("device", device)
+    config = config_from_dict(PreferenceConfig, overrides)
+
+    torch.set_num_threads(1)
+    seed_everything(args.seed)
+    teacher = make_teacher(args.teacher, args.env, args.seed)
+    agent = PreferenceAgent(
+        args.env, config=config, seed=args.seed, max_episode_steps=args.max_episode_steps
+    )
+    run_config = {
+        "agent": "preference",
+        "env_id": args.env,
+        "teacher": args.teacher,
+        "seed": args.seed,
+        "steps": steps,
+        "labels": labels,
+        "learner": agent.learner_name,
+        "segment_length": agent.segment_length,
+        "n_envs": agent.n_envs,
+        "eval_episodes": eval_episodes,
+        "max_episode_steps": args.max_episode_steps,
+        "agent_config": config_to_dict(config),
+    }
+    recorder.write_config(run_config)
+    best = float("-inf")
+
+    def on_curve(point: dict[str, float]) -> None:
+        nonlocal best
+        best = max(best, point["return"])
+        recorder.log_point(**point)
+
+    points = int(getattr(args, "eval_every", 0) or 0) or 10
+    t0 = time.perf_counter()
+    stats = agent.learn(
+        steps,
+        teacher,
+        labels=labels,
+        on_curve=on_curve,
+        eval_points=points,
+        eval_episodes=min(3, eval_episodes),
+    )
+    train_seconds = time.perf_counter() - t0
+    mean, std = agent.evaluate(eval_episodes, seed=args.seed + 10_000)
+    feedback = agent.labels.received
+    human = DEFAULT_EFFORT.comparison_seconds(feedback)
+    recorder.log_point(
+        env_steps=agent.env_steps,
+        episodes=agent.episodes,
+        feedback_count=feedback,
+        human_seconds=human,
+        **{"return": mean},
+    )
+    agent_dir = Path(recorder.out_dir) / "agent"
+    agent.save(agent_dir)
+    summary = {
+        "agent": "preference",
+        "env": args.env,
+        "teacher": args.teacher,
+        "teacher_params": teacher_params(teacher),
+        "seed": args.seed,
+        "learner": agent.learner_name,
+        "env_steps": agent.env_steps,
+        "episodes": agent.episodes,
+        "feedback_count": feedback,
+        "labels_skipped": agent.labels.skipped,
+        "human_seconds": human,
+        "train_seconds": round(train_seconds, 3),
+        "learner_steps_per_second": round(stats["learner_steps_per_second"], 1),
+        "reward_fits": agent.fits,
+        "reward_val_accuracy": agent.last_fit.get("val_accuracy"),
+        "eval_episodes": eval_episodes,
+        "eval_return_mean": mean,
+        "eval_return_std": std,
+        "best_curve_return": max(best, mean),
+        "agent_config": config_to_dict(config),
+        "agent_dir": str(agent_dir),
+    }
+    recorder.write_summary(summary)
+    print(
+        f"preference ({agent.learner_name}) on {args.env}: greedy return {mean:.1f} ± {std:.1f} "
+        f"after {agent.env_steps} env steps, {feedback} comparisons "
+        f"({human / 60:.1f} human minutes)"
+    )
+    return 0

@@ -1,0 +1,226 @@
+"""Fast end-to-end checks of the preference agent: loop, learners, save/load/resume, CLI."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from hfrl.agents.preference import PreferenceAgent
+from hfrl.agents.preference_config import PreferenceConfig
+from hfrl.agents.preference_labels import QueryQueue, TeacherLabels
+from hfrl.agents.registry import get_agent_class
+
+from hfrl.errors import HfrlError
+from hfrl.protocols import Agent
+from hfrl.teachers.presets import make_teacher
+from hfrl.types import LEFT
+
+FAST_REWARD = {"epochs": 3, "min_steps": 10}
+"""Reward fits of a few steps: these tests check wiring, not learning quality."""
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Tiny networks: one thread is fastest, and the machine's cores are shared."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+class SpySource(TeacherLabels):
+    """A simulated teacher that records when and how much it was asked."""
+
+    def __init__(self, agent: PreferenceAgent, teacher) -> None:
+        super().__init__(teacher)
+        self.agent = agent
+        self.calls: list[tuple[int, int, int]] = []
+
+    def request(self, pairs):
+        model_steps = self.agent.model.num_timesteps if self.agent.model is not None else 0
+        self.calls.append((self.agent.env_steps, model_steps, len(pairs)))
+        super().request(pairs)
+
+
+def cartpole(**kw) -> PreferenceAgent:
+    cfg = PreferenceConfig(
+        device="cpu",
+        n_envs=2,
+        segment_length=10,
+        reward_train=FAST_REWARD,
+        learner_kwargs={"n_steps": 64, "batch_size": 64, "n_epochs": 1},
+        **kw,
+    )
+    return PreferenceAgent("CartPole-v1", config=cfg, seed=3)
+
+
+def test_registry_and_protocol():
+    assert get_agent_class("preference") is PreferenceAgent
+    agent = cartpole()
+    assert isinstance(agent, Agent) and agent.feedback_kind == "preference"
+    assert agent.learner_name == "ppo"
+    a = agent.act(np.zeros(4, dtype=np.float32), greedy=True)
+    assert a in (0, 1)
+    probs = agent.action_preferences(np.zeros(4, dtype=np.float32))
+    assert probs.shape == (2,) and probs.sum() == pytest.approx(1.0, abs=1e-5)
+    with pytest.raises(HfrlError):
+        PreferenceConfig(selection="best")
+
+
+def test_random_policy_share_and_schedule_in_the_loop():
+    agent = cartpole()
+    src = SpySource(agent, make_teacher("oracle", "CartPole-v1", 0))
+    stats = agent.learn(2048, source=src, labels=20)
+    first_steps, first_model_steps, first_n = src.calls[0]
+    assert first_n == 5 and first_model_steps == 0 and first_steps > 0  # 25% on random clips
+    assert sum(n for *_, n in src.calls) == 20 == stats["labels"]
+    assert len(src.calls) >= 3  # the rest comes in rounds as the learner trains
+    later = [s for s, _, _ in src.calls[1:]]
+    assert later == sorted(later) and later[-1] <= 0.75 * 2048 + 2 * 64
+    assert agent.fits >= 2 and agent.reward.trained
+    assert agent.labels.received == 20 and agent.env_steps >= 2048
+
+
+def test_learned_reward_keeps_absorbing_zero_and_alive_positive():
+    agent = cartpole()
+    agent.learn(1024, make_teacher("oracle", "CartPole-v1", 0), labels=16)
+    obs = np.zeros((3, 4), dtype=np.float32)
+    r = agent.reward(obs, np.array([0, 1, 0]))
+    assert r.shape == (3,) and np.all(np.isfinite(r))
+    assert agent.ensemble.predict(obs[:1], [0], absorbing=[True])[0] == 0.0
+    assert agent.reward.scale > 0
+
+
+def test_save_load_resume(tmp_path):
+    agent = cartpole()
+    agent.learn(1024, make_teacher("oracle", "CartPole-v1", 0), labels=12)
+    agent.save(tmp_path / "a")
+    back = PreferenceAgent.load(tmp_path / "a")
+    obs = np.random.default_rng(0).normal(size=(20, 4)).astype(np.float32)
+    acts = np.arange(20) % 2
+    np.testing.assert_allclose(back.reward(obs, acts), agent.reward(obs, acts), rtol=1e-5)
+    assert [back.act(o, greedy=True) for o in obs] == [agent.act(o, greedy=True) for o in obs]
+    assert len(back.labels) == len(agent.labels) == 12
+    assert (back.env_steps, back.fits) == (agent.env_steps, agent.fits)
+    steps_before = back.env_steps
+    back.learn(512, make_teacher("oracle", "CartPole-v1", 1), labels=6)
+    assert back.labels.received == 18 and back.env_steps >= steps_before + 512
+    assert back.fits > agent.fits
+    with pytest.raises(HfrlError, match="no saved preference agent"):
+        PreferenceAgent.load(tmp_path / "nothing")
+
+
+def test_give_and_update_and_gui_queue():
+    agent = cartpole()
+    queue = QueryQueue(max_pending=4)
+    agent.collect_random(200)
+    assert agent.request_labels(3, queue) == 3
+    assert queue.pending() == 3
+    q = queue.next_query()
+    pref = queue.answer(q, LEFT)
+    agent.give(pref)
+    stats = agent.update()
+    assert agent.fits == 1 and "train_loss" in stats
+    assert agent.update() == {}  # nothing new
+
+
+def test_sac_buffer_relabelled_after_reward_update():
+    cfg = PreferenceConfig(
+        device="cpu",
+        segment_length=10,
+        reward_train=FAST_REWARD,
+        learner_kwargs={"learning_starts": 50, "policy_kwargs": {"net_arch": [16, 16]}},
+    )
+    agent = PreferenceAgent("Pendulum-v1", config=cfg, seed=0)
+    assert agent.learner_name == "sac"
+    agent.learn(400, make_teacher("oracle", "Pendulum-v1", 0), labels=8)
+    buf = agent.model.replay_buffer
+    n = buf.pos
+    assert n > 0
+    obs = buf.observations[:n, 0]
+    acts = agent.model.policy.unscale_action(buf.actions[:n, 0])
+    np.testing.assert_allclose(buf.rewards[:n, 0], agent.reward(obs, acts), rtol=1e-4, atol=1e-5)
+
+
+def test_pretraining_runs_on_state_entropy_first():
+    agent = cartpole(pretrain_steps=256)
+    src = SpySource(agent, make_teacher("oracle", "CartPole-v1", 0))
+    agent.learn(1024, source=src, labels=8)
+    assert src.calls[0][1] >= 256  # first labels after exploring, not on random clips
+    assert agent.reward.explore is None and agent.labels.received == 8
+
+
+def test_atari_pong_smoke():
+    cfg = PreferenceConfig(
+        device="cpu",
+        n_envs=2,
+        segment_length=6,
+        pool_size=20,
+        reward_train={"epochs": 1, "min_steps": 2, "batch_size": 4},
+        learner_kwargs={"n_steps": 32, "batch_size": 32, "n_epochs": 1},
+    )
+    agent = PreferenceAgent("ALE/Pong-v5", config=cfg, seed=0, max_episode_steps=100)
+    assert agent.ensemble.spec.image
+    stats = agent.learn(192, make_teacher("oracle", "ALE/Pong-v5", 0), labels=4)
+    assert stats["labels"] == 4 and agent.fits >= 1
+    assert agent.act(agent.env.reset()[0], greedy=True) in range(6)
+
+
+def test_hopper_end_to_end():
+    pytest.importorskip("mujoco")
+    cfg = PreferenceConfig(
+        device="cpu",
+        segment_length=10,
+        reward_train=FAST_REWARD,
+        learner_kwargs={"learning_starts": 100, "policy_kwargs": {"net_arch": [32, 32]}},
+    )
+    agent = PreferenceAgent("Hopper-v5", config=cfg, seed=0)
+    assert agent.learner_name == "sac"
+    agent.learn(400, make_teacher("oracle", "Hopper-v5", 0), labels=8)
+    mean, _ = agent.evaluate(episodes=1)
+    assert np.isfinite(mean) and agent.labels.received == 8
+
+
+def test_cli_writes_summary_and_curve(tmp_path):
+    from hfrl.cli import main
+
+    out = tmp_path / "run"
+    code = main(
+        [
+            "train",
+            "preference",
+            "--env",
+            "CartPole-v1",
+            "--teacher",
+            "mistake",
+            "--steps",
+            "1024",
+            "--labels",
+            "10",
+            "--learner",
+            "A2C",
+            "--eval-episodes",
+            "2",
+            "--eval-every",
+            "2",
+            "--set",
+            "segment_length=10",
+            "--set",
+            'reward_train={"epochs": 3, "min_steps": 10}',
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["learner"] == "a2c" and summary["feedback_count"] == 10
+    assert summary["human_seconds"] == pytest.approx(40.0)
+    assert summary["env_steps"] >= 1024 and summary["teacher_params"]["eps"] == 0.1
+    lines = (out / "curve.csv").read_text().splitlines()
+    assert lines[0].startswith("env_steps,episodes,feedback_count,human_seconds,return")
+    assert len(lines) >= 3
+    assert (out / "agent" / "learner.zip").exists()
+    assert main(["train", "preference", "--env", "CartPole-v1", "--teacher", "perfect"]) == 2
