@@ -89,6 +89,25 @@ class _LearnedReward:
         self.explore: StateEntropyReward | None = None
         self.offset = 0.0
         self.scale = 1.0
+        self._weights: Any = None
+        self._bias: Any = None
+
+    def refresh(self) -> None:
+        """Fold the ensemble's shift and scales and this calibration into one linear map.
+
+        The learner's reward is mean_k((r_k − r_k(absorbing)) / scale_k), then
+        (· − offset) / scale: a weighted sum of the members' raw outputs plus a constant,
+        so each step needs one network call (the absorbing value is computed here once).
+        """
+        import torch
+
+        ens = self.ensemble
+        with torch.no_grad():
+            k = ens.n_members
+            member = 1.0 / (k * ens.scale)
+            base = (ens.absorbing_raw() * member).sum()
+            self._weights = (member / self.scale).unsqueeze(1)
+            self._bias = -(base + self.offset) / self.scale
 
     def calibrate(self, obs: np.ndarray, actions: np.ndarray, terminal_seen: bool) -> None:
         """Set the learner's offset and scale from the ensemble's rewards on these states."""
@@ -100,14 +119,21 @@ class _LearnedReward:
         else:
             self.offset, self.scale = float(r.mean()), float(r.std())
         self.scale = max(self.scale, 1e-6)
+        self.refresh()
 
     def __call__(self, obs: np.ndarray, actions: np.ndarray, dones: Any = None) -> np.ndarray:
         if self.explore is not None:
             return self.explore(obs, actions, dones)
         if not self.trained:
             return np.zeros(len(obs), dtype=np.float32)
-        r = self.ensemble.reward_fn(obs, actions, dones)
-        return ((r - self.offset) / self.scale).astype(np.float32)
+        import torch
+
+        if self._weights is None:
+            self.refresh()
+        with torch.no_grad():
+            raw = self.ensemble.raw(*self.ensemble.as_tensors(obs, actions))
+            r = (raw * self._weights).sum(dim=0) + self._bias
+        return r.cpu().numpy().astype(np.float32)
 
     def state(self) -> dict[str, Any]:
         """What :meth:`load_state` needs to rebuild the calibration."""
@@ -117,6 +143,7 @@ class _LearnedReward:
         """Restore a calibration saved with :meth:`state`."""
         self.trained = bool(state["trained"])
         self.offset, self.scale = float(state["offset"]), float(state["scale"])
+        self._weights = None
 
 
 class PreferenceAgent:
@@ -292,7 +319,8 @@ class PreferenceAgent:
         self.fits += 1
         self._unfitted = 0
         if self.model is not None and self.config.relabel_buffer and is_off_policy(self.model):
-            stats["relabelled"] = relabel_replay_buffer(self.model, self.reward)
+            chunk = 256 if self.ensemble.spec.image else 4096
+            stats["relabelled"] = relabel_replay_buffer(self.model, self.reward, chunk)
         self.last_fit = stats
         return stats
 

@@ -83,6 +83,19 @@ def learner_preset(name: str, env_id: str) -> dict[str, Any]:
                 "clip_range": 0.2,
                 "policy_kwargs": {"net_arch": [64, 64]},
             }
+        if env_id == "Pendulum-v1":
+            return {
+                "n_envs": 4,
+                "n_steps": 1024,
+                "gae_lambda": 0.95,
+                "gamma": 0.9,
+                "n_epochs": 10,
+                "ent_coef": 0.0,
+                "learning_rate": 1e-3,
+                "clip_range": 0.2,
+                "use_sde": True,
+                "sde_sample_freq": 4,
+            }
         return {"n_envs": 8, "n_steps": 128, "batch_size": 256, "n_epochs": 10}
     if name == "a2c":
         return {"policy": "CnnPolicy", "n_envs": 16, "ent_coef": 0.01} if atari else {"n_envs": 8}

@@ -92,6 +92,11 @@ def test_learned_reward_keeps_absorbing_zero_and_alive_positive():
     assert r.shape == (3,) and np.all(np.isfinite(r))
     assert agent.ensemble.predict(obs[:1], [0], absorbing=[True])[0] == 0.0
     assert agent.reward.scale > 0
+    # the one-call fast path equals the ensemble's own shifted, normalised reward, rescaled
+    x = np.random.default_rng(1).normal(size=(50, 4)).astype(np.float32)
+    a = np.arange(50) % 2
+    slow = (agent.ensemble.reward_fn(x, a) - agent.reward.offset) / agent.reward.scale
+    np.testing.assert_allclose(agent.reward(x, a), slow, rtol=1e-4, atol=1e-5)
 
 
 def test_save_load_resume(tmp_path):

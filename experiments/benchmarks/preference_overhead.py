@@ -1,0 +1,90 @@
+"""Learned-reward overhead: the learner's env-steps/s on the learned reward vs the true reward.
+
+In one process, the same SB3 learner (same preset, envs and seed) trains on
+
+* the true reward: a plain ``DummyVecEnv``;
+* the learned reward: the preference agent's stack, ``LearnedRewardVecEnv`` (one batched
+  ensemble call per vectorised step) over the clip recorder, with a fitted ensemble.
+
+The two alternate in blocks so machine load hits both alike. Label rounds and reward fits
+are not in this figure (they depend on the label budget); the full loop's rate is printed
+too. Goal: learned ≥ 0.8 × true.
+
+    python experiments/benchmarks/preference_overhead.py [--env CartPole-v1] [--steps 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import numpy as np
+import torch
+from hfrl.agents.preference import PreferenceAgent
+from hfrl.agents.preference_config import PreferenceConfig
+from hfrl.agents.preference_labels import TeacherLabels
+from hfrl.agents.preference_learners import build_learner
+
+from hfrl.teachers.presets import make_teacher
+
+GOAL = 0.8
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--env", default="CartPole-v1")
+    p.add_argument("--steps", type=int, default=20_000, help="env steps per side")
+    p.add_argument("--blocks", type=int, default=5)
+    p.add_argument("--learner", default="auto")
+    p.add_argument("--seed", type=int, default=0)
+    args = p.parse_args()
+    torch.set_num_threads(1)
+    from hfrl.envs.make import make
+    from stable_baselines3.common.vec_env import DummyVecEnv
+
+    agent = PreferenceAgent(
+        args.env, config=PreferenceConfig(learner=args.learner, device="cpu"), seed=args.seed
+    )
+    source = TeacherLabels(make_teacher("oracle", args.env, args.seed))
+    agent.collect_random(2_000)
+    agent.request_labels(50, source)
+    agent.absorb(source)
+    learned = agent._ensure_model(args.steps)
+    n = agent.n_envs
+    true_env = DummyVecEnv(
+        [lambda i=i: make(args.env, seed=args.seed + i, render_mode=None) for i in range(n)]
+    )
+    true = build_learner(
+        agent.learner_name, true_env, agent._learner_kwargs(), args.seed, "cpu", args.steps
+    )
+    block = max(n, args.steps // args.blocks)
+    times = {"true": 0.0, "learned": 0.0}
+    steps = {"true": 0, "learned": 0}
+    for _ in range(args.blocks):
+        for name, model in (("true", true), ("learned", learned)):
+            before = model.num_timesteps
+            t0 = time.perf_counter()
+            model.learn(block, reset_num_timesteps=False)
+            times[name] += time.perf_counter() - t0
+            steps[name] += model.num_timesteps - before
+    rate = {k: steps[k] / times[k] for k in times}
+    ratio = rate["learned"] / rate["true"]
+    r = agent.reward(np.asarray(agent.env.reset()), np.stack([agent.action_space.sample()] * n))
+    print(f"{args.env}, {agent.learner_name}, {n} envs, {steps['true']} steps a side")
+    print(f"true reward    : {rate['true']:8.0f} env-steps/s")
+    print(f"learned reward : {rate['learned']:8.0f} env-steps/s  (sample rewards {np.round(r, 2)})")
+    print(f"ratio          : {ratio:.2f}  (goal >= {GOAL}; gap {ratio - GOAL:+.2f})")
+    full = PreferenceAgent(
+        args.env, config=PreferenceConfig(learner=args.learner, device="cpu"), seed=args.seed
+    )
+    stats = full.learn(args.steps, make_teacher("oracle", args.env, args.seed), labels=100)
+    print(
+        f"full loop, 100 labels: {stats['learner_steps_per_second']:.0f} learner env-steps/s "
+        f"with label rounds and {stats['fits']} reward fits ({stats['seconds']:.1f} s in all)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
