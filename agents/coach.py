@@ -49,7 +49,8 @@ class CoachConfig:
 
     learning_rate: float = 1.0
     """α in θ ← θ + α f e. With ``normalize`` a full-credit rating of the taken action moves
-    its logit in that state by about α·f·(1 − π(a|s)), whatever the feature map."""
+    its logit in that state by about α·f·(1 − π(a|s)), whatever the feature map. With
+    ``credit="trace"`` the trace sums about 1/(1 − λ) steps, so α ≈ 0.2 suits λ = 0.8."""
     normalize: bool = True
     """Divide each step's ∇ log π by ‖φ(s)‖² (a normalised step size, as in NLMS), so one
     α suits feature maps of any width or density."""
