@@ -214,8 +214,9 @@ class DeepCoach:
         self.pretrained = False
         self.optim = torch.optim.Adam(self._trainable(), lr=c.lr)
         self.buffer: deque[_Window] = deque(maxlen=c.buffer_windows)
-        keep = c.window + 64
-        self._recent: deque[tuple[np.ndarray, int, float, float, int]] = deque(maxlen=keep)
+        # steps a rating can still reach: the last L, and every step inside the longest delay
+        self._recent: deque[tuple[np.ndarray, int, float, float, int]] = deque()
+        self._keep_seconds = max(c.delay_hi, c.delay_seconds) + 1.0
         self._assigner = CreditAssigner(UniformDelay(c.delay_lo, c.delay_hi))
         self._cached: tuple[Any, np.ndarray] | None = None
         self.steps_seen = 0
@@ -307,6 +308,9 @@ class DeepCoach:
         )
         self._assigner.record(key, float(step.t_wall))
         self.steps_seen += 1
+        horizon = float(step.t_wall) - self._keep_seconds
+        while len(self._recent) > self.config.window and self._recent[0][3] < horizon:
+            self._recent.popleft()
 
     def _window_for(self, t_f: float) -> tuple[list[int], np.ndarray] | None:
         """Indices into ``_recent`` of the rated window and their weights c_k."""

@@ -181,3 +181,14 @@ def test_hfrl_train_writes_summary_and_curve(tmp_path, agent_name):
     rows = (out / "curve.csv").read_text().splitlines()
     assert rows[0].startswith("env_steps") and len(rows) == 1 + 3 + 1
     assert (out / "agent" / "agent.json").exists()
+
+
+def test_old_steps_are_forgotten_but_the_window_stays():
+    agent = cartpole_agent(window=10)
+    feed(agent, 200, action=0)  # 20 s at 10 steps/s; ratings reach back 0.8 s (+1 s slack)
+    assert 10 <= len(agent._recent) <= 20
+    slow = cartpole_agent(window=10)
+    for k in range(30):  # one step every 2 s: the last L steps are kept whatever their age
+        o = np.zeros(4, dtype=np.float32)
+        slow.observe(Step(o, 0, o, 1.0, False, False, 2.0 * k, 0, k))
+    assert len(slow._recent) == 10
