@@ -73,11 +73,6 @@ class ScalarTrainerConfig:
     """Shortest time in seconds between two key presses (a person's pace); 0 = no pace."""
     value: float = 1.0
     """Magnitude of a rating (Knox's keys: 1, or 10 for a strong key)."""
-    judge: str = "mean"
-    """What a judgement reads: ``"mean"``, the mean signal over the steps watched since the
-    previous judgement; ``"last"``, the signal of the step on screen at the judgement (for
-    policy-dependent trainers, whose advantage signal averages to 0 over the agent's own
-    behaviour)."""
 
     def __post_init__(self) -> None:
         for name in ("rate_probability", "consistency", "fatigue_floor"):
@@ -93,8 +88,6 @@ class ScalarTrainerConfig:
             raise ValueError(f"min_interval must be >= 0, got {self.min_interval}")
         if not (self.value > 0):
             raise ValueError(f"value must be positive, got {self.value}")
-        if self.judge not in ("mean", "last"):
-            raise ValueError(f"judge must be 'mean' or 'last', got {self.judge!r}")
         self.delay_distribution()  # validates the delay bounds
 
     def delay_distribution(self) -> DelayDistribution:
@@ -166,7 +159,6 @@ class ScalarTrainer:
         self._next_opportunity = -math.inf
         self._window_sum = 0.0
         self._window_n = 0
-        self._last_signal = 0.0
         self.steps_seen = 0
         self.ratings_given = 0
 
@@ -178,12 +170,11 @@ class ScalarTrainer:
             self._t0 = t
             self._next_opportunity = t + cfg.min_interval
         self.steps_seen += 1
-        self._last_signal = float(self.oracle.signal(step))
-        self._window_sum += self._last_signal
+        self._window_sum += float(self.oracle.signal(step))
         self._window_n += 1
         if t + _EPS_T < self._next_opportunity:
             return None
-        mean = self._window_sum / self._window_n if cfg.judge == "mean" else self._last_signal
+        mean = self._window_sum / self._window_n
         self._window_sum, self._window_n = 0.0, 0
         self._next_opportunity = t + cfg.min_interval
         if self._rate_rng.random() >= self.rate_probability(t):
