@@ -418,14 +418,22 @@ class PreferenceAgent:
             cfg.schedule_c,
         )
         model = self._ensure_model(total_steps)
+        random_until = None
         if fresh and schedule.initial > 0 and not cfg.pretrain_steps:
             steps = cfg.random_policy_steps or min(
                 self.segment_length * 2 * schedule.initial, total_steps // 10
             )
-            self.collect_random(max(self.n_envs, steps))
-            self.request_labels(schedule.initial, source)
-            self.absorb(source)
-            self.pool.clear()
+            steps = max(self.n_envs, steps)
+            if is_off_policy(model):
+                # the learner's own warm-up acts uniformly at random: its clips are the
+                # random-policy share, and its transitions stay in the replay buffer
+                model.learning_starts = max(model.learning_starts, steps)
+                random_until = self.env_steps + steps
+            else:
+                self.collect_random(steps)
+                self.request_labels(schedule.initial, source)
+                self.absorb(source)
+                self.pool.clear()
         callback = _PreferenceCallback(
             self,
             schedule,
@@ -437,6 +445,7 @@ class PreferenceAgent:
             eval_episodes,
             total_steps,
         )
+        callback.random_until = random_until
         learner_steps = total_steps - (self.env_steps - start_steps)
         t_learn = time.perf_counter()
         if cfg.pretrain_steps and fresh:
@@ -551,6 +560,8 @@ class _PreferenceCallback(BaseCallback):
         self.eval_every = total_steps / eval_points if eval_points > 0 else math.inf
         self.next_eval = start_steps + self.eval_every
         self.pretrain_until: int | None = None
+        self.random_until: int | None = None
+        """Off-policy learners: env steps at which the random warm-up's labels are asked."""
         self._model_steps0 = 0
         self._steps0 = 0
 
@@ -574,6 +585,13 @@ class _PreferenceCallback(BaseCallback):
         steps = self._sync_steps()
         if self.pretrain_until is not None and a.env_steps >= self.pretrain_until:
             self._end_pretraining()
+        if self.random_until is not None:
+            if a.env_steps < self.random_until:
+                return
+            self.random_until = None
+            a.request_labels(self.schedule.initial, self.source)
+            a.absorb(self.source)
+            a.pool.clear()
         if self.pretrain_until is None:
             asked = a.labels_requested - self.start_labels
             due = self.schedule.due(steps) - asked

@@ -137,11 +137,14 @@ def test_sac_buffer_relabelled_after_reward_update():
         device="cpu",
         segment_length=10,
         reward_train=FAST_REWARD,
-        learner_kwargs={"learning_starts": 50, "policy_kwargs": {"net_arch": [16, 16]}},
+        learner_kwargs={"learning_starts": 10, "policy_kwargs": {"net_arch": [16, 16]}},
     )
     agent = PreferenceAgent("Pendulum-v1", config=cfg, seed=0)
     assert agent.learner_name == "sac"
-    agent.learn(400, make_teacher("oracle", "Pendulum-v1", 0), labels=8)
+    src = SpySource(agent, make_teacher("oracle", "Pendulum-v1", 0))
+    agent.learn(400, source=src, labels=8)
+    # the random-policy share is asked on SAC's own uniformly random warm-up, before training
+    assert src.calls[0][2] == 2 and src.calls[0][1] == agent.model.learning_starts == 40
     buf = agent.model.replay_buffer
     n = buf.pos
     assert n > 0

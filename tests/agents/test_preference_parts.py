@@ -235,3 +235,19 @@ def test_learner_names_and_state_entropy():
     ent(np.zeros((4, 2)))
     r = ent(np.array([[0.0, 0.0], [3.0, 4.0]]))
     assert r[0] == pytest.approx(0.0) and r[1] == pytest.approx(np.log1p(5.0))
+
+
+def test_recorder_keeps_display_frames_only_when_asked():
+    from hfrl.envs.make import make
+    from stable_baselines3.common.vec_env import DummyVecEnv
+
+    clips: list[Segment] = []
+    venv = DummyVecEnv([lambda: make("CartPole-v1", seed=0, render_mode="rgb_array")])
+    rec = SegmentRecorder(venv, 5, "CartPole-v1", clips.append, keep_frames=True)
+    rec.reset()
+    for _ in range(12):
+        rec.step(np.array([0]))
+    assert clips and all(c.frames is not None for c in clips)
+    f = clips[0].frames
+    assert f.shape[0] == len(clips[0]) and f.shape[-1] == 3 and f.dtype == np.uint8
+    assert _recorded("CartPole-v1", 5, 12)[0].frames is None
