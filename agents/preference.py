@@ -386,6 +386,7 @@ class PreferenceAgent:
         on_curve: CurveFn | None = None,
         eval_points: int = 0,
         eval_episodes: int = 3,
+        eval_every_episodes: int = 0,
     ) -> dict[str, Any]:
         """Train for ``total_steps`` env steps asking about ``labels`` comparisons.
 
@@ -397,6 +398,7 @@ class PreferenceAgent:
             on_curve: Called with each curve point.
             eval_points: Greedy evaluations on the true reward spread over the run (0: none).
             eval_episodes: Episodes per evaluation.
+            eval_every_episodes: Also evaluate every this many training episodes (0: never).
 
         Returns:
             Statistics: env_steps, episodes, labels, fits, seconds, learner steps per second.
@@ -445,6 +447,8 @@ class PreferenceAgent:
             eval_episodes,
             total_steps,
         )
+        callback.eval_every_episodes = eval_every_episodes
+        callback.next_eval_episode = self.episodes + eval_every_episodes
         callback.random_until = random_until
         learner_steps = total_steps - (self.env_steps - start_steps)
         t_learn = time.perf_counter()
@@ -561,6 +565,8 @@ class _PreferenceCallback(BaseCallback):
         self.next_eval = start_steps + self.eval_every
         self.pretrain_until: int | None = None
         self.random_until: int | None = None
+        self.eval_every_episodes = 0
+        self.next_eval_episode = 0
         """Off-policy learners: env steps at which the random warm-up's labels are asked."""
         self._model_steps0 = 0
         self._steps0 = 0
@@ -601,8 +607,13 @@ class _PreferenceCallback(BaseCallback):
             if n >= self.batch or (n > 0 and steps >= self.schedule.total_steps):
                 a.request_labels(n, self.source)
             a.absorb(self.source, min_new=min(self.batch, 5))
-        if a.env_steps >= self.next_eval:
+        due_by_steps = a.env_steps >= self.next_eval
+        due_by_episodes = self.eval_every_episodes > 0 and a.episodes >= self.next_eval_episode
+        while a.env_steps >= self.next_eval:
             self.next_eval += self.eval_every
+        while self.eval_every_episodes > 0 and a.episodes >= self.next_eval_episode:
+            self.next_eval_episode += self.eval_every_episodes
+        if due_by_steps or due_by_episodes:
             self.curve_point()
 
     def _end_pretraining(self) -> None:

@@ -27,7 +27,8 @@ def run_preference_training(args: argparse.Namespace, recorder: Any) -> int:
 
     Reads ``args.env``, ``args.teacher``, ``args.seed``, ``args.steps``, ``args.labels``,
     ``args.learner``, ``args.overrides`` (``--set`` on :class:`PreferenceConfig`),
-    ``args.device``, ``args.eval_episodes``, ``args.eval_every`` (curve points, default 10),
+    ``args.device``, ``args.eval_episodes``, ``args.eval_every`` (a curve point every N
+    training episodes; 0: ten points spread over the env steps),
     ``args.max_episode_steps``.
     """
     import torch
@@ -91,15 +92,16 @@ def run_preference_training(args: argparse.Namespace, recorder: Any) -> int:
         best = max(best, point["return"])
         recorder.log_point(**point)
 
-    points = int(getattr(args, "eval_every", 0) or 0) or 10
+    every = int(getattr(args, "eval_every", 0) or 0)
     t0 = time.perf_counter()
     stats = agent.learn(
         steps,
         teacher,
         labels=labels,
         on_curve=on_curve,
-        eval_points=points,
+        eval_points=0 if every else 10,
         eval_episodes=min(3, eval_episodes),
+        eval_every_episodes=every,
     )
     train_seconds = time.perf_counter() - t0
     mean, std = agent.evaluate(eval_episodes, seed=args.seed + 10_000)
