@@ -71,6 +71,10 @@ class DeepTamerConfig:
     """Passes over the pretraining frames."""
     freeze_encoder: bool = True
     """Keep a pretrained encoder fixed while learning Ĥ (Warnell et al.)."""
+    explore: float = 0.0
+    """Probability of a uniformly random action when acting to learn (not greedy). 0 is
+    Warnell et al.'s pure greedy agent; a little exploration breaks the deadlock where
+    every action tried in a state was rated down below an untried one."""
     worker: str = "auto"
     """Where queued updates run. ``"on"``: in a background thread; ``"off"``: in
     ``update()``, in the caller's thread (deterministic); ``"auto"``: in ``update()`` until
@@ -349,7 +353,10 @@ class DeepTamer:
         return self.h_values(obs)
 
     def act(self, obs: np.ndarray, greedy: bool = False) -> int:
-        """argmax_a Ĥ(s, a), ties broken at random."""
+        """argmax_a Ĥ(s, a), ties broken at random (a random action with ``explore``)."""
+        explore = self.config.explore
+        if not greedy and explore > 0 and self.rng.random() < explore:
+            return int(self.rng.integers(self.n_actions))
         h = self.h_values(obs)
         best = np.flatnonzero(h >= h.max() - 1e-9)
         return int(best[0] if len(best) == 1 else self.rng.choice(best))

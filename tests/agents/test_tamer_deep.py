@@ -218,6 +218,20 @@ def test_worker_runs_queued_updates_without_update_calls():
     agent.close()
 
 
+def test_explore_picks_random_actions_only_while_learning():
+    agent = DeepTamer(
+        "CartPole-v1",
+        CP.observation_space,
+        CP.action_space,
+        DeepTamerConfig(explore=1.0, worker="off"),
+        seed=0,
+    )
+    s = np.zeros(4, dtype=np.float32)
+    best = int(np.argmax(agent.h_values(s)))
+    assert {agent.act(s, greedy=True) for _ in range(20)} == {best}
+    assert {agent.act(s) for _ in range(50)} == {0, 1}
+
+
 def test_continuous_actions_get_a_clear_error():
     env = gym.make("Pendulum-v1")
     with pytest.raises(HfrlError, match=r"discrete action space.*ALE/<Game>-v5"):
