@@ -130,7 +130,7 @@ class _LearnedReward:
 
         if self._weights is None:
             self.refresh()
-        with torch.no_grad():
+        with torch.inference_mode():
             raw = self.ensemble.raw(*self.ensemble.as_tensors(obs, actions))
             r = (raw * self._weights).sum(dim=0) + self._bias
         return r.cpu().numpy().astype(np.float32)
