@@ -30,8 +30,9 @@ from typing import Any
 import numpy as np
 import pygame
 from hfrl.human_ui import draw
+from hfrl.human_ui.app import FOOTER_H, AppShell, prior_counts
 from hfrl.human_ui.demo import PreferenceDemo
-from hfrl.human_ui.keys import COMPARE_HELP, CompareKey, compare_key, key_name
+from hfrl.human_ui.keys import COMPARE_HELP, CompareKey, compare_key
 from hfrl.human_ui.window import open_window
 from hfrl.human_ui.worker import AgentWorker, save_agent
 
@@ -43,7 +44,6 @@ CLIP_BOX = (480, 400)
 GAP = 24
 HEADER_H = 64
 PROGRESS_H = 64
-FOOTER_H = 30
 
 LABEL_OF: dict[CompareKey, float | None] = {
     CompareKey.LEFT: LEFT,
@@ -171,7 +171,7 @@ class LearnInChunks:
         return dict(self.stats)
 
 
-class CompareApp:
+class CompareApp(AppShell):
     """Clip comparison for the preference agent (or any agent feeding a query queue).
 
     Args:
@@ -190,6 +190,8 @@ class CompareApp:
             preference agent, :class:`LearnInChunks`).
     """
 
+    help_text = COMPARE_HELP
+
     def __init__(
         self,
         agent: Any,
@@ -202,11 +204,10 @@ class CompareApp:
         agent_name: str = "preference",
         train_step: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
+        self._init_shell(session, agent_dir)
         self.agent = agent
         self.queries = queries
         self.env_id = env_id
-        self.session = session
-        self.agent_dir = Path(agent_dir)
         self.config = config or CompareConfig()
         self.demo = PreferenceDemo(teacher) if teacher is not None else None
         self.agent_name = agent_name
@@ -231,14 +232,8 @@ class CompareApp:
         """Labels given but not yet handed to the agent: (query, label, time, store row)."""
         self.redo: deque[Any] = deque()
         self.flash: tuple[float | None, float] | None = None
-        self.notice: tuple[str, float] | None = None
-        prior = session.counts() if hasattr(session, "counts") else {}
-        self.prior_labels = int(prior.get("preferences", 0)) + int(prior.get("skips", 0))
-        self.screen: pygame.Surface | None = None
-        self.headless = True
-        self.clock: pygame.time.Clock | None = None
-        self._quit = False
-        self._last_save = time.monotonic()
+        prior = prior_counts(session)
+        self.prior_labels = prior.get("preferences", 0) + prior.get("skips", 0)
         self._surf_cache: dict[tuple[str, int], pygame.Surface] = {}
 
     # ------------------------------------------------------------------ resume
@@ -268,43 +263,6 @@ class CompareApp:
         self.clock = pygame.time.Clock()
         self.worker.start()
 
-    def run(self, before_frame: Callable[[CompareApp], None] | None = None) -> CompareResult:
-        """Run until Esc/close, ``max_seconds`` or ``max_frames``; save; return the result."""
-        if self.screen is None:
-            self.open()
-        start = time.monotonic()
-        try:
-            while not self._quit:
-                if before_frame is not None:
-                    before_frame(self)
-                t0 = time.perf_counter()
-                self._frame()
-                self.result.frame_ms.append((time.perf_counter() - t0) * 1000)
-                self.result.frames += 1
-                if self.worker.error is not None:
-                    raise HfrlError(
-                        f"learning failed in the background: {self.worker.error!r}"
-                    ) from self.worker.error
-                if (
-                    self.config.max_seconds is not None
-                    and time.monotonic() - start >= self.config.max_seconds
-                ):
-                    self.result.ended_by = "max_seconds"
-                    break
-                if (
-                    self.config.max_frames is not None
-                    and self.result.frames >= self.config.max_frames
-                ):
-                    self.result.ended_by = "max_frames"
-                    break
-                assert self.clock is not None
-                self.clock.tick(self.config.fps)
-            else:
-                self.result.ended_by = "quit"
-        finally:
-            self.close()
-        return self.result
-
     def close(self) -> None:
         """Stop learning, give the agent every label it has not taken in, save it.
 
@@ -331,20 +289,14 @@ class CompareApp:
             self.result.saved_to = self.agent_dir
 
     # ------------------------------------------------------------------ one frame
-    def _frame(self) -> None:
-        now = time.monotonic()
+    def _before_events(self, now: float) -> None:
         if self.held and now - self.held[-1][2] >= self.config.undo_seconds:
             self._release_held(keep_last=False)
         if self.current is None:
             self._next_query(now)
-        if self.demo is not None:
-            self.demo.post_due(now)
-        for event in pygame.event.get():
-            self._handle(event)
-        if now - self._last_save >= self.config.autosave_seconds:
-            self.worker.request_save(self.agent_dir)
-            self._last_save = now
-        self._draw(time.monotonic())
+
+    def _frame_work(self, now: float) -> None:
+        del now  # all of a frame's work is in the key handling and the drawing
 
     def _next_query(self, now: float) -> None:
         q = self.redo.popleft() if self.redo else self.queries.next_query(timeout=0.0)
@@ -357,16 +309,11 @@ class CompareApp:
         if self.demo is not None:
             self.demo.show(q.left, q.right, now)
 
-    def _handle(self, event: pygame.event.Event) -> None:
-        if event.type == pygame.QUIT:
-            self._quit = True
-            return
-        if event.type != pygame.KEYDOWN:
-            return
-        cmd = compare_key(event)
-        if cmd is None:
-            self._say(f"key '{key_name(event)}' does nothing here - keys are listed below")
-        elif cmd is CompareKey.QUIT:
+    def _key_command(self, event: pygame.event.Event) -> CompareKey | None:
+        return compare_key(event)
+
+    def _command(self, cmd: CompareKey, event: pygame.event.Event) -> None:
+        if cmd is CompareKey.QUIT:
             self._quit = True
         elif cmd is CompareKey.UNDO:
             self.undo()
@@ -435,9 +382,6 @@ class CompareApp:
             self.worker.lock.release()
         self.worker.request_update()
 
-    def _say(self, message: str) -> None:
-        self.notice = (message, time.monotonic())
-
     # ------------------------------------------------------------------ drawing
     def clip_index(self, now: float, length: int) -> int:
         """The frame both clips show at ``now``: they loop in sync, holding the end briefly."""
@@ -459,7 +403,8 @@ class CompareApp:
             self._surf_cache[key] = surf
         return surf
 
-    def _draw(self, now: float) -> None:
+    def _draw(self) -> None:
+        now = time.monotonic()
         screen = self.screen
         assert screen is not None
         screen.fill(draw.BG)
@@ -551,7 +496,8 @@ class CompareApp:
                 for box in boxes:
                     pygame.draw.rect(screen, color, box.inflate(8, 8), 5, border_radius=8)
         self._draw_progress(pygame.Rect(0, HEADER_H + CLIP_BOX[1] + 36, W, PROGRESS_H))
-        self._draw_footer(pygame.Rect(0, screen.get_height() - FOOTER_H, W, FOOTER_H), now)
+        footer = pygame.Rect(0, screen.get_height() - FOOTER_H, W, FOOTER_H)
+        self._draw_footer(footer, now, self._footer_status(now))
         pygame.display.flip()
 
     def progress(self) -> dict[str, float | int | None]:
@@ -584,41 +530,17 @@ class CompareApp:
             draw.text(screen, value, (x, rect.y + 8), 30, draw.TEXT, True)
             draw.text(screen, label, (x, rect.y + 38), 19, draw.DIM)
             x += col
-        who = "you" if self.demo is None else f"simulated '{self.demo.name}' (demo)"
         draw.text(
             screen,
-            f"teacher: {who}",
+            self.teacher_label(),
             (screen.get_width() - GAP, 20),
             19,
             draw.DIM,
             anchor="topright",
         )
 
-    def _draw_footer(self, rect: pygame.Rect, now: float) -> None:
-        screen = self.screen
-        assert screen is not None
-        pygame.draw.rect(screen, (18, 19, 24), rect)
-        if self.notice is not None and now - self.notice[1] < 2.5:
-            draw.text(
-                screen,
-                self.notice[0],
-                (rect.x + 12, rect.centery),
-                20,
-                draw.NEUTRAL,
-                anchor="midleft",
-            )
-        elif self.flash is not None and now - self.flash[1] < 1.5:
-            msg = f"saved: {WORDS[self.flash[0]]}   (backspace to undo)"
-            draw.text(screen, msg, (rect.x + 12, rect.centery), 20, draw.GOOD, anchor="midleft")
-        else:
-            draw.text(
-                screen, COMPARE_HELP, (rect.x + 12, rect.centery), 20, draw.DIM, anchor="midleft"
-            )
-
-    def screenshot(self, path: str | Path) -> Path:
-        """Save the window as a PNG."""
-        assert self.screen is not None
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pygame.image.save(self.screen, str(path))
-        return path
+    def _footer_status(self, now: float) -> tuple[str, Any] | None:
+        """The footer's line after a label: what was saved, and that it can be undone."""
+        if self.flash is not None and now - self.flash[1] < 1.5:
+            return f"saved: {WORDS[self.flash[0]]}   (backspace to undo)", draw.GOOD
+        return None

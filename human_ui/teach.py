@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,8 +18,9 @@ from typing import Any
 import numpy as np
 import pygame
 from hfrl.human_ui import draw
+from hfrl.human_ui.app import FOOTER_H, AppShell, prior_counts
 from hfrl.human_ui.demo import ScalarDemo
-from hfrl.human_ui.keys import RATING_VALUES, TEACH_HELP, TeachKey, key_name, teach_key
+from hfrl.human_ui.keys import RATING_VALUES, TEACH_HELP, TeachKey, teach_key
 from hfrl.human_ui.window import open_window
 from hfrl.human_ui.worker import AgentWorker, save_agent
 
@@ -31,7 +31,6 @@ SPEEDS: tuple[float, ...] = (1, 2, 3, 5, 8, 10, 15, 20, 30, 45, 60)
 """Frame rates ``+`` and ``-`` step through."""
 
 PANEL_W = 300
-FOOTER_H = 30
 FRAME_BOX = (900, 640)
 
 _ACTION_NAMES: dict[str, tuple[str, ...]] = {
@@ -129,7 +128,7 @@ class TeachResult:
     """``"quit"``, ``"max_seconds"`` or ``"max_frames"``."""
 
 
-class TeachApp:
+class TeachApp(AppShell):
     """Live rating of a scalar-feedback agent (TAMER, Deep TAMER, COACH, Deep COACH).
 
     Args:
@@ -144,6 +143,8 @@ class TeachApp:
         agent_name: shown in the title.
         seed: seed of the first env reset.
     """
+
+    help_text = TEACH_HELP
 
     def __init__(
         self,
@@ -163,11 +164,10 @@ class TeachApp:
                 f"coach, deep-coach); {agent_name or type(agent).__name__} learns from "
                 "comparisons: use `hfrl compare` instead."
             )
+        self._init_shell(session, agent_dir)
         self.agent = agent
         self.env = env
         self.env_id = env_id
-        self.session = session
-        self.agent_dir = Path(agent_dir)
         self.config = config or TeachConfig()
         self.demo = ScalarDemo(teacher) if teacher is not None else None
         self.agent_name = agent_name or getattr(agent, "name", type(agent).__name__)
@@ -190,18 +190,11 @@ class TeachApp:
         self.intervals: deque[tuple[int, float, float]] = deque(maxlen=2000)
         self._shown_at = time.monotonic()
         self.flash: tuple[float, float] | None = None  # (value, time)
-        self.notice: tuple[str, float] | None = None
         self.counts = {"plus": 0, "minus": 0}
-        prior = session.counts() if hasattr(session, "counts") else {}
-        self.prior_ratings = int(prior.get("scalars", 0))
-        self.screen: pygame.Surface | None = None
-        self.headless = True
-        self.clock: pygame.time.Clock | None = None
-        self._last_save = time.monotonic()
-        self._fps_meas = deque(maxlen=30)
+        self.prior_ratings = prior_counts(session).get("scalars", 0)
+        self._fps_meas: deque[float] = deque(maxlen=30)
         n = getattr(getattr(env, "action_space", None), "n", None)
         self.names = action_names(env, env_id, int(n)) if n is not None else []
-        self._quit = False
         if self.config.credit_window is not None:
             self.credit_window = self.config.credit_window
         else:
@@ -227,46 +220,10 @@ class TeachApp:
         self._draw()
         self._shown_at = time.monotonic()
 
-    def run(self, before_frame: Callable[[TeachApp], None] | None = None) -> TeachResult:
-        """Run until Esc/close, ``max_seconds`` or ``max_frames``; save; return the result.
-
-        Args:
-            before_frame: called at the start of every frame (scripts post key events here).
-        """
-        if self.screen is None:
-            self.open()
-        start = time.monotonic()
-        try:
-            while not self._quit:
-                if before_frame is not None:
-                    before_frame(self)
-                t0 = time.perf_counter()
-                self._frame()
-                self.result.frame_ms.append((time.perf_counter() - t0) * 1000)
-                self.result.frames += 1
-                if self.worker.error is not None:
-                    raise HfrlError(
-                        f"learning failed in the background: {self.worker.error!r}"
-                    ) from self.worker.error
-                if (
-                    self.config.max_seconds is not None
-                    and time.monotonic() - start >= self.config.max_seconds
-                ):
-                    self.result.ended_by = "max_seconds"
-                    break
-                if (
-                    self.config.max_frames is not None
-                    and self.result.frames >= self.config.max_frames
-                ):
-                    self.result.ended_by = "max_frames"
-                    break
-                assert self.clock is not None
-                self.clock.tick(self.fps)
-            else:
-                self.result.ended_by = "quit"
-        finally:
-            self.close()
-        return self.result
+    @property
+    def frame_rate(self) -> float:
+        """The current speed (``+``/``-`` change it)."""
+        return self.fps
 
     def close(self) -> None:
         """Observe the last step, give the waiting ratings (worker), stop it, save the agent."""
@@ -276,42 +233,34 @@ class TeachApp:
         if self.worker.error is None:
             save_agent(self.agent, self.agent_dir)
             self.result.saved_to = self.agent_dir
+        stop_learning = getattr(self.agent, "close", None)  # deep agents' own update thread
+        if callable(stop_learning):
+            stop_learning()
 
     # ------------------------------------------------------------------ one frame
     def _frame(self) -> None:
-        now = time.monotonic()
-        if self.demo is not None:
-            self.demo.post_due(now)
-        for event in pygame.event.get():
-            self._handle(event)
+        super()._frame()
         if self._quit:
             return
-        if not self.paused:
-            self._step()
-        elif self.unobserved is not None:
-            self._agent_turn(act=False, timeout=self._budget_left())
-        if time.monotonic() - self._last_save >= self.config.autosave_seconds:
-            self.worker.request_save(self.agent_dir)
-            self._last_save = time.monotonic()
-        self._draw()
         flipped = time.monotonic()
         self._fps_meas.append(flipped)
         if not self.paused:
             self._shown_at = flipped
 
+    def _frame_work(self, now: float) -> None:
+        if not self.paused:
+            self._step()
+        elif self.unobserved is not None:
+            self._agent_turn(act=False, timeout=self._budget_left())
+
     def _budget_left(self) -> float:
         return max(0.002, 0.25 / self.fps)
 
-    def _handle(self, event: pygame.event.Event) -> None:
-        if event.type == pygame.QUIT:
-            self._quit = True
-            return
-        if event.type != pygame.KEYDOWN:
-            return
-        cmd = teach_key(event)
-        if cmd is None:
-            self._say(f"key '{key_name(event)}' does nothing here - keys are listed below")
-        elif cmd in RATING_VALUES:
+    def _key_command(self, event: pygame.event.Event) -> TeachKey | None:
+        return teach_key(event)
+
+    def _command(self, cmd: TeachKey, event: pygame.event.Event) -> None:
+        if cmd in RATING_VALUES:
             posted = getattr(event, "posted_at", None)
             self.rate(
                 RATING_VALUES[cmd], source=getattr(event, "source", "human"), pressed_at=posted
@@ -326,8 +275,7 @@ class TeachApp:
             self._reset_episode()
             self._say("episode reset")
         elif cmd is TeachKey.SAVE:
-            self.worker.request_save(self.agent_dir)
-            self._last_save = time.monotonic()
+            self.request_save()
             self._say(f"saving the agent to {self.agent_dir}")
         elif cmd is TeachKey.QUIT:
             self._quit = True
@@ -436,9 +384,6 @@ class TeachApp:
         ok, prefs = self.worker.try_call(lambda: self.agent.action_preferences(obs), 0.1)
         if ok and prefs is not None:
             self.prefs = np.asarray(prefs, dtype=np.float64).ravel()
-
-    def _say(self, message: str) -> None:
-        self.notice = (message, time.monotonic())
 
     # ------------------------------------------------------------------ drawing
     def measured_fps(self) -> float:
@@ -553,8 +498,7 @@ class TeachApp:
                 self.last_action,
             )
             y += h + 8
-        who = "you" if self.demo is None else f"simulated '{self.demo.name}' (demo)"
-        draw.text(screen, f"teacher: {who}", (x, rect.bottom - 50), 19, draw.DIM)
+        draw.text(screen, self.teacher_label(), (x, rect.bottom - 50), 19, draw.DIM)
         since = now - self._last_save
         draw.text(
             screen,
@@ -572,29 +516,3 @@ class TeachApp:
                 draw.GOOD,
                 anchor="topright",
             )
-
-    def _draw_footer(self, rect: pygame.Rect, now: float) -> None:
-        screen = self.screen
-        assert screen is not None
-        pygame.draw.rect(screen, (18, 19, 24), rect)
-        if self.notice is not None and now - self.notice[1] < 2.5:
-            draw.text(
-                screen,
-                self.notice[0],
-                (rect.x + 12, rect.centery),
-                20,
-                draw.NEUTRAL,
-                anchor="midleft",
-            )
-        else:
-            draw.text(
-                screen, TEACH_HELP, (rect.x + 12, rect.centery), 20, draw.DIM, anchor="midleft"
-            )
-
-    def screenshot(self, path: str | Path) -> Path:
-        """Save the window as a PNG."""
-        assert self.screen is not None
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pygame.image.save(self.screen, str(path))
-        return path
