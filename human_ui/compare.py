@@ -110,6 +110,10 @@ class CompareResult:
     """Key press (event posted / read) to the label committed in the store."""
     saved_to: Path | None = None
     ended_by: str = ""
+    first_pair_s: float | None = None
+    """Seconds from the window opening to the first pair on screen."""
+    waits_s: list[float] = field(default_factory=list)
+    """After the first pair: each time the screen had no pair, how long until the next."""
 
 
 class _SegmentSaver:
@@ -143,30 +147,51 @@ class _SegmentSaver:
 class LearnInChunks:
     """Background learning for the preference agent: ``learn()`` one chunk at a time.
 
-    Each call runs ``agent.learn(chunk_steps, source=queries, labels=n)`` with ``n`` the
-    queries needed to keep about ``target_waiting`` pairs waiting; the agent picks them by
-    ensemble disagreement and takes in the answers at its rollout ends.
+    Before each chunk the queue is topped up to ``target_waiting`` pairs nobody has seen
+    yet: first from the agent's pool of recent clips (``request_labels``, picked by
+    ensemble disagreement), and what the pool cannot give is asked of the chunk itself
+    (``agent.learn(chunk_steps, source=queries, labels=n)``, which also takes in the
+    answers at its rollout ends). The first chunks are shorter (``first_chunk_steps``,
+    doubling up to ``chunk_steps``), so the first pairs come soon after the start.
     """
 
     def __init__(
-        self, agent: Any, queries: Any, chunk_steps: int = 1024, target_waiting: int = 6
+        self,
+        agent: Any,
+        queries: Any,
+        chunk_steps: int = 1024,
+        target_waiting: int = 6,
+        first_chunk_steps: int = 256,
     ) -> None:
         self.agent = agent
         self.queries = queries
         self.chunk_steps = chunk_steps
         self.target_waiting = target_waiting
+        self.next_chunk = max(1, min(first_chunk_steps, chunk_steps))
         self.env_steps = int(getattr(agent, "env_steps", 0))
         self.stats: dict[str, float] = {}
+        self.taken: Callable[[], int] = lambda: 0
+        """Queries the app has taken from the queue and not answered to it yet (on screen,
+        or labelled and held for undo); :class:`CompareApp` sets it."""
+
+    def unseen(self) -> int:
+        """Pairs waiting in the queue that nobody has seen yet."""
+        return max(0, int(self.queries.pending()) - int(self.taken()))
 
     def __call__(self) -> dict[str, float]:
-        want = max(0, self.target_waiting - int(self.queries.pending()))
-        out = self.agent.learn(self.chunk_steps, source=self.queries, labels=want)
+        want = max(0, self.target_waiting - self.unseen())
+        request = getattr(self.agent, "request_labels", None)
+        if want and callable(request):
+            want -= int(request(want, self.queries))
+        chunk, self.next_chunk = self.next_chunk, min(self.chunk_steps, 2 * self.next_chunk)
+        out = self.agent.learn(chunk, source=self.queries, labels=want)
         self.env_steps += int(out.get("env_steps", 0))
         flat = {k: float(v) for k, v in out.items() if isinstance(v, (int, float))}
         for v in out.values():
             if isinstance(v, dict):
                 flat.update({k: float(x) for k, x in v.items() if isinstance(x, (int, float))})
         flat["env_steps"] = float(self.env_steps)
+        flat["queries_unseen"] = float(self.unseen())
         self.stats.update(flat)
         return dict(self.stats)
 
@@ -223,17 +248,23 @@ class CompareApp(AppShell):
         """Store row id of the newest label handed to the agent's queue."""
         self.restored_upto = 0
         """Labels up to this row id were given to the agent on resume."""
-        self.worker.mark = lambda: max(self.released_row, self.restored_upto)
+        self.worker.mark = self._deliver
+        if isinstance(train_step, LearnInChunks):
+            train_step.taken = self.taken
         self.saver = _SegmentSaver(session)
         self.result = CompareResult()
         self.current: Any = None
         self.shown_at = 0.0
         self.held: deque[tuple[Any, float | None, float, int]] = deque()
-        """Labels given but not yet handed to the agent: (query, label, time, store row)."""
+        """Labels given and still open to undo: (query, label, time, store row)."""
+        self.outbox: deque[tuple[Any, float | None, float, int]] = deque()
+        """Labels past undo, handed to the agent by the worker before its next update."""
         self.redo: deque[Any] = deque()
         self.flash: tuple[float | None, float] | None = None
         prior = prior_counts(session)
         self.prior_labels = prior.get("preferences", 0) + prior.get("skips", 0)
+        self._opened_at = time.monotonic()
+        self._empty_since: float | None = None
         self._surf_cache: dict[tuple[str, int], pygame.Surface] = {}
 
     # ------------------------------------------------------------------ resume
@@ -261,6 +292,7 @@ class CompareApp(AppShell):
             (w, h), f"hfrl compare - {self.agent_name} on {self.env_id}"
         )
         self.clock = pygame.time.Clock()
+        self._opened_at = time.monotonic()
         self.worker.start()
 
     def close(self) -> None:
@@ -276,6 +308,7 @@ class CompareApp(AppShell):
         self.saver.stop()
         if self.worker.error is None:
             with self.worker.lock:
+                self._deliver()
                 late = list(self.queries.poll())
                 late += [Preference(q.left, q.right, v, t, "human") for q, v, t, _ in self.held]
                 newest = max([self.released_row, *(row for *_, row in self.held)])
@@ -301,7 +334,14 @@ class CompareApp(AppShell):
     def _next_query(self, now: float) -> None:
         q = self.redo.popleft() if self.redo else self.queries.next_query(timeout=0.0)
         if q is None:
+            if self._empty_since is None:
+                self._empty_since = now
             return
+        if self.result.first_pair_s is None:
+            self.result.first_pair_s = now - self._opened_at
+        elif self._empty_since is not None:
+            self.result.waits_s.append(now - self._empty_since)
+        self._empty_since = None
         self.current = q
         self.shown_at = now
         self._surf_cache.clear()
@@ -360,27 +400,33 @@ class CompareApp(AppShell):
         self._say(f"undone: '{WORDS[value]}' - the pair is shown again")
         return True
 
-    def _release_held(self, keep_last: bool, wait: bool = False) -> None:
-        """Hand held labels to the agent's queue, between two ``update()`` calls only.
-
-        Handing over only while no update runs makes "the labels the agent has taken in"
-        exact: an update takes in every label released before it started (see
-        :attr:`released_row`), none released later. If learning is busy, the labels wait
-        for the next frame; they are in the store already.
-        """
+    def _release_held(self, keep_last: bool) -> None:
+        """Move labels past undo to the outbox, and wake the worker to hand them over."""
         keep = 1 if keep_last else 0
         if len(self.held) <= keep:
             return
-        if not self.worker.lock.acquire(blocking=wait):
-            return
-        try:
-            while len(self.held) > keep:
-                q, value, _, row = self.held.popleft()
-                self.queries.answer(q, value)
-                self.released_row = row
-        finally:
-            self.worker.lock.release()
+        while len(self.held) > keep:
+            self.outbox.append(self.held.popleft())
         self.worker.request_update()
+
+    def _deliver(self) -> int:
+        """Answer the outbox's labels to the agent's queue; the newest row it has been given.
+
+        The worker calls this under the agent lock right before each update (it is the
+        worker's :attr:`~hfrl.human_ui.worker.AgentWorker.mark`), so an update takes in
+        every label delivered before it started and none later: the row saved with the
+        agent says exactly which labels it has learnt from, and the UI thread never waits
+        for learning to hand a label over.
+        """
+        while self.outbox:
+            q, value, _, row = self.outbox.popleft()
+            self.queries.answer(q, value)
+            self.released_row = row
+        return max(self.released_row, self.restored_upto)
+
+    def taken(self) -> int:
+        """Queries taken from the queue and not answered to it yet (screen, undo, outbox)."""
+        return (self.current is not None) + len(self.held) + len(self.outbox)
 
     # ------------------------------------------------------------------ drawing
     def clip_index(self, now: float, length: int) -> int:
@@ -505,7 +551,7 @@ class CompareApp(AppShell):
         stats = self.worker.stats
         return {
             "labels": self.prior_labels + self.result.labels,
-            "waiting": int(self.queries.pending()) - (1 if self.current is not None else 0),
+            "waiting": int(self.queries.pending()) - self.taken(),
             "accuracy": first_stat(stats, ACCURACY_KEYS),
             "steps": first_stat(stats, STEP_KEYS),
             "updates": self.worker.updates,
