@@ -33,12 +33,21 @@ from typing import Any, ClassVar
 
 import numpy as np
 import torch
+from hfrl.agents.common import (
+    AGENT_FILE,
+    check_discrete,
+    check_vector_obs,
+    greedy_choice,
+    load_meta,
+    save_meta,
+    space_from_dict,
+    space_to_dict,
+)
 
-from hfrl.config import config_from_dict, config_to_dict, load_json, save_json
 from hfrl.errors import HfrlError
 from hfrl.types import Feedback, Scalar, Step
 
-AGENT_FILE = "agent.json"
+__all__ = ["AGENT_FILE", "Coach", "CoachConfig", "space_from_dict", "space_to_dict"]
 WEIGHTS_FILE = "weights.pt"
 CREDIT_MODES = ("window", "trace")
 
@@ -241,19 +250,14 @@ class Coach:
         features: Any = None,
     ) -> None:
         from hfrl.agents.features import RBFConfig, make_rbf
-        from hfrl.agents.tamer import check_discrete
 
         self.config = config or CoachConfig()
         self.env_id = env_id
         self.seed = seed
         self.observation_space = observation_space
         self.n_actions = check_discrete(env_id, observation_space, action_space, self.name)
-        shape = tuple(getattr(observation_space, "shape", ()) or ())
-        if features is None and len(shape) != 1:
-            raise HfrlError(
-                f"coach needs a low-dimensional vector observation, but {env_id} gives shape "
-                f"{shape}; use deep-coach for image observations (Atari)."
-            )
+        if features is None:
+            check_vector_obs(env_id, observation_space, self.name, "deep-coach")
         cfg = self.config
         self.features = features or make_rbf(
             env_id, observation_space, RBFConfig(cfg.rbf_centres, cfg.rbf_width, cfg.rbf_pairwise)
@@ -279,8 +283,7 @@ class Coach:
         """Sample from π(·|s); if ``greedy``, its most likely action (random tie-break)."""
         p = self.action_preferences(obs)
         if greedy:
-            best = np.flatnonzero(p >= p.max() - 1e-12)
-            return int(best[0] if len(best) == 1 else self.rng.choice(best))
+            return greedy_choice(p, self.rng, 1e-12)
         return int(self.rng.choice(self.n_actions, p=p))
 
     # ----------------------------------------------------------------- learning
@@ -319,20 +322,13 @@ class Coach:
     # ----------------------------------------------------------------- persistence
     def save(self, directory: str | Path) -> None:
         """Write ``agent.json`` (config, spaces, counters) and weights-only ``weights.pt``."""
-        d = Path(directory)
-        d.mkdir(parents=True, exist_ok=True)
-        save_json(
-            d / AGENT_FILE,
-            {
-                "agent": self.name,
-                "config": config_to_dict(self.config),
-                "env_id": self.env_id,
-                "seed": self.seed,
-                "observation_space": space_to_dict(self.observation_space),
-                "n_actions": self.n_actions,
-                "steps_seen": self.steps_seen,
-                "feedback_count": self.feedback_count,
-            },
+        d = save_meta(
+            directory,
+            self,
+            observation_space=space_to_dict(self.observation_space),
+            n_actions=self.n_actions,
+            steps_seen=self.steps_seen,
+            feedback_count=self.feedback_count,
         )
         state = {"theta": torch.from_numpy(self.policy.theta.copy())}
         for i, e in enumerate(self.traces.traces.values()):
@@ -344,11 +340,7 @@ class Coach:
         """Rebuild a saved agent; it keeps learning from where it stopped."""
         import gymnasium as gym
 
-        d = Path(directory)
-        if not (d / AGENT_FILE).exists():
-            raise HfrlError(f"{d} holds no saved {cls.name} agent ({AGENT_FILE} is missing)")
-        meta = load_json(d / AGENT_FILE)
-        config = config_from_dict(cls.config_class, meta["config"])
+        d, meta, config = load_meta(directory, cls)
         agent = cls(
             meta["env_id"],
             space_from_dict(meta["observation_space"]),
@@ -363,40 +355,3 @@ class Coach:
         agent.steps_seen = int(meta["steps_seen"])
         agent.feedback_count = int(meta["feedback_count"])
         return agent
-
-
-def space_to_dict(space: Any) -> dict[str, Any]:
-    """A gymnasium Box as JSON: shape, dtype and bounds (a scalar when uniform)."""
-
-    def bound(a: np.ndarray) -> Any:
-        a = np.asarray(a, dtype=np.float64)
-        flat = a.ravel()
-        if flat.size and np.all(flat == flat[0]):
-            return _finite_or_str(flat[0])
-        return [_finite_or_str(x) for x in flat]
-
-    return {
-        "shape": list(space.shape),
-        "dtype": str(space.dtype),
-        "low": bound(space.low),
-        "high": bound(space.high),
-    }
-
-
-def space_from_dict(data: dict[str, Any]) -> Any:
-    """Inverse of :func:`space_to_dict`."""
-    import gymnasium as gym
-
-    shape = tuple(data["shape"])
-    dtype = np.dtype(data["dtype"])
-
-    def bound(v: Any) -> np.ndarray:
-        vals = np.asarray([float(x) for x in v] if isinstance(v, list) else float(v))
-        return np.broadcast_to(vals.reshape(shape) if vals.ndim else vals, shape).astype(dtype)
-
-    return gym.spaces.Box(bound(data["low"]), bound(data["high"]), shape=shape, dtype=dtype)
-
-
-def _finite_or_str(x: float) -> float | str:
-    """JSON has no infinities: write them as "inf"/"-inf" (float() reads them back)."""
-    return float(x) if np.isfinite(x) else ("inf" if x > 0 else "-inf")

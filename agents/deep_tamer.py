@@ -15,26 +15,24 @@ update; ``observe()`` queues a replay every ``replay_every`` steps. The queued w
 in order, in ``update()`` (``worker="off"``, and ``"auto"`` until an update takes longer
 than ``frame_seconds``), or in the agent's background thread (``"on"``, and ``"auto"``
 after that), which trains ``net`` under a lock and copies its weights into ``act_net``,
-the network acting reads, after each step; ``update()`` then only wakes the thread.
+the network acting reads, after each step; ``update()`` then only wakes the thread (see
+:class:`hfrl.agents.background.UpdateWorker`).
 Inline updates keep CPU runs deterministic (same seed, same weights).
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 import torch
-from hfrl.agents.features import obs_bounds
-from hfrl.agents.tamer import check_discrete
-from torch import nn
+from hfrl.agents.common import box_space, greedy_choice, restore_counters, save_meta
+from hfrl.agents.deep_base import DeepAgentBase
+from hfrl.agents.deep_nets import FrameDecoder, FrameEncoder, ObsNet
 
-from hfrl.config import config_from_dict, config_to_dict, load_json, save_json
 from hfrl.errors import HfrlError
 from hfrl.types import Feedback, Scalar, Step
 
@@ -42,6 +40,9 @@ _Record = tuple[int, np.ndarray, int, float, float]
 """One credited step of a rating: (step key, obs, action, credit weight, rating value)."""
 _Job = list[_Record] | None
 """A pending update: a rating's credited steps, or None for a replay minibatch."""
+NET_FILE = "h_net.pt"
+OPTIM_FILE = "h_optim.pt"
+__all__ = ["DeepTamer", "DeepTamerConfig", "FeedbackBuffer", "FrameDecoder", "FrameEncoder", "HNet"]
 
 
 @dataclass(frozen=True)
@@ -88,84 +89,8 @@ class DeepTamerConfig:
     """Torch device: ``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda"``."""
 
 
-def _mlp(sizes: list[int]) -> nn.Sequential:
-    layers: list[nn.Module] = []
-    for i in range(len(sizes) - 1):
-        layers.append(nn.Linear(sizes[i], sizes[i + 1]))
-        if i < len(sizes) - 2:
-            layers.append(nn.ReLU())
-    return nn.Sequential(*layers)
-
-
-class FrameEncoder(nn.Module):
-    """Nature-CNN encoder of uint8 frame stacks (C, 84, 84), scaled by 1/255."""
-
-    def __init__(self, channels: int, size: int) -> None:
-        super().__init__()
-        self.convs = nn.Sequential(
-            nn.Conv2d(channels, 32, 8, 4),
-            nn.ReLU(),
-            nn.Conv2d(32, 64, 4, 2),
-            nn.ReLU(),
-            nn.Conv2d(64, 64, 3, 1),
-            nn.ReLU(),
-        )
-        with torch.no_grad():
-            self.out_shape = tuple(self.convs(torch.zeros(1, channels, size, size)).shape[1:])
-        self.out_dim = int(np.prod(self.out_shape))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.convs(x.float() / 255.0).flatten(1)
-
-
-class FrameDecoder(nn.Module):
-    """Mirror of :class:`FrameEncoder` for autoencoder pretraining (outputs in [0, 1])."""
-
-    def __init__(self, channels: int, enc_shape: tuple[int, ...]) -> None:
-        super().__init__()
-        self.enc_shape = enc_shape
-        self.deconvs = nn.Sequential(
-            nn.ConvTranspose2d(64, 64, 3, 1),
-            nn.ReLU(),
-            nn.ConvTranspose2d(64, 32, 4, 2),
-            nn.ReLU(),
-            nn.ConvTranspose2d(32, channels, 8, 4),
-            nn.Sigmoid(),
-        )
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.deconvs(z.view(-1, *self.enc_shape))
-
-
-class HNet(nn.Module):
-    """Ĥ(s, ·): an MLP over scaled vector states, or a CNN encoder plus an MLP head."""
-
-    def __init__(
-        self,
-        obs_shape: tuple[int, ...],
-        n_actions: int,
-        hidden: tuple[int, ...],
-        low: np.ndarray | None,
-        high: np.ndarray | None,
-    ) -> None:
-        super().__init__()
-        self.image = len(obs_shape) == 3
-        if self.image:
-            self.encoder: nn.Module | None = FrameEncoder(obs_shape[0], obs_shape[1])
-            in_dim = self.encoder.out_dim  # type: ignore[union-attr]
-        else:
-            self.encoder = None
-            in_dim = int(np.prod(obs_shape))
-            assert low is not None and high is not None
-            self.register_buffer("low", torch.as_tensor(low, dtype=torch.float32))
-            self.register_buffer("span", torch.as_tensor(high - low, dtype=torch.float32))
-        self.head = _mlp([in_dim, *hidden, n_actions])
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.encoder is not None:
-            return self.head(self.encoder(x))
-        z = 2.0 * (x.float().flatten(1) - self.low) / self.span - 1.0
-        return self.head(z)
+HNet = ObsNet
+"""Ĥ(s, ·): an MLP over scaled vector states, or a CNN encoder plus an MLP head."""
 
 
 class FeedbackBuffer:
@@ -227,7 +152,7 @@ class FeedbackBuffer:
             self.w[slot] = state["w"][j]
 
 
-class DeepTamer:
+class DeepTamer(DeepAgentBase):
     """Deep TAMER agent (implements :class:`hfrl.protocols.Agent`).
 
     Args:
@@ -238,7 +163,6 @@ class DeepTamer:
         seed: seed of the agent's generator and of torch's initialisation.
     """
 
-    feedback_kind: ClassVar[str] = "scalar"
     name: ClassVar[str] = "deep-tamer"
     config_class: ClassVar[type] = DeepTamerConfig
 
@@ -251,103 +175,32 @@ class DeepTamer:
         seed: int = 0,
     ) -> None:
         from hfrl.credit import CreditAssigner, UniformDelay
-        from hfrl.seeding import resolve_device
 
-        self.config = c = config or DeepTamerConfig()
-        if c.worker not in ("auto", "on", "off"):
-            raise HfrlError(f"deep-tamer worker must be 'auto', 'on' or 'off', got {c.worker!r}")
-        self.env_id = env_id
-        self.seed = seed
-        self.n_actions = check_discrete(env_id, observation_space, action_space, self.name)
-        self.obs_shape = tuple(observation_space.shape)
-        if len(self.obs_shape) not in (1, 3):
-            raise HfrlError(
-                f"deep-tamer needs vector states or (C, H, W) frame stacks; {env_id} gives "
-                f"{self.obs_shape}"
-            )
-        self.image = len(self.obs_shape) == 3
-        self.low = self.high = None
-        if not self.image:
-            self.low, self.high = obs_bounds(env_id, observation_space)
-        self.device = torch.device(resolve_device(c.device))
-        self.rng = np.random.default_rng(seed)
-        torch.manual_seed(seed)
-        self.net = HNet(self.obs_shape, self.n_actions, c.hidden, self.low, self.high)
-        self.net.to(self.device)
-        self.act_net = self.net
-        self.pretrained = False
-        self.optim = torch.optim.Adam(self._trainable(), lr=c.lr)
+        c = config or DeepTamerConfig()
+        super().__init__(
+            env_id,
+            observation_space,
+            action_space,
+            c,
+            seed,
+            optional=_is_replay,
+            max_optional=c.max_replay_backlog,
+        )
         dtype = np.uint8 if self.image else np.float32
         self.buffer = FeedbackBuffer(c.buffer_size, self.obs_shape, np.dtype(dtype))
         self.credit = CreditAssigner(UniformDelay(c.delay_min, c.delay_max))
         self._recent: OrderedDict[int, tuple[np.ndarray, int, float]] = OrderedDict()
-        self.steps_seen = 0
-        self.feedback_count = 0
-        self.updates = 0
-        self.pretrained = False
-        self._last_loss = float("nan")
-        self._lock = threading.Lock()  # guards net, optimiser and buffer (held while training)
-        self._snapshot_lock = threading.Lock()  # guards act_net while it is copied
-        self._cv = threading.Condition()  # guards the pending queue and the worker's state
-        self._pending: deque[_Job] = deque()
-        self._busy = False
-        self._stopping = False
-        self._thread: threading.Thread | None = None
-        self._error: BaseException | None = None
-        self.slow_updates = 0
-        self.skipped_replays = 0
-        if c.autoencoder_frames > 0 and self.image:
-            self.pretrain_autoencoder(c.autoencoder_frames, c.autoencoder_epochs)
-        if c.worker == "on":
-            self._start_worker()
 
-    # ------------------------------------------------------------------ model
-    def _trainable(self) -> list[nn.Parameter]:
-        if self.pretrained and self.config.freeze_encoder and self.net.encoder is not None:
-            return list(self.net.head.parameters())
-        return list(self.net.parameters())
-
-    def _tensor(self, obs: np.ndarray) -> torch.Tensor:
-        return torch.as_tensor(np.asarray(obs), device=self.device)
-
-    def h_values(self, obs: np.ndarray) -> np.ndarray:
-        """Ĥ(s, ·) from the acting snapshot, shape (n_actions,)."""
-        with self._snapshot_lock, torch.no_grad():
-            return self.act_net(self._tensor(obs)[None])[0].float().cpu().numpy()
-
-    def pretrain_autoencoder(self, frames: int, epochs: int = 3, batch: int = 32) -> float:
-        """Pretrain the CNN encoder to reconstruct random-policy frame stacks; final MSE."""
-        from hfrl.envs.make import make
-
-        if self.net.encoder is None:
-            raise HfrlError("autoencoder pretraining needs image observations")
-        env = make(self.env_id, seed=self.seed + 7, render_mode=None)
-        data = np.zeros((frames, *self.obs_shape), dtype=np.uint8)
-        obs, _ = env.reset()
-        for i in range(frames):
-            data[i] = obs
-            obs, _, term, trunc, _ = env.step(int(self.rng.integers(self.n_actions)))
-            if term or trunc:
-                obs, _ = env.reset()
-        env.close()
-        encoder = self.net.encoder
-        decoder = FrameDecoder(self.obs_shape[0], encoder.out_shape).to(self.device)  # type: ignore[union-attr, arg-type]
-        opt = torch.optim.Adam([*encoder.parameters(), *decoder.parameters()], lr=1e-3)
-        loss_v = float("nan")
-        for _ in range(epochs):
-            for idx in np.array_split(self.rng.permutation(frames), max(1, frames // batch)):
-                x = self._tensor(data[idx])
-                recon = decoder(encoder(x))
-                loss = ((recon - x.float() / 255.0) ** 2).mean()
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                loss_v = float(loss.detach())
-        self.pretrained = True
-        self.optim = torch.optim.Adam(self._trainable(), lr=self.config.lr)
-        return loss_v
+    @property
+    def skipped_replays(self) -> int:
+        """Replays the worker thread skipped to keep up (``max_replay_backlog``)."""
+        return self.worker.skipped
 
     # ------------------------------------------------------------------ Agent protocol
+    def h_values(self, obs: np.ndarray) -> np.ndarray:
+        """Ĥ(s, ·) from the acting snapshot, shape (n_actions,)."""
+        return self._outputs(obs).cpu().numpy()
+
     def action_preferences(self, obs: np.ndarray) -> np.ndarray:
         """Ĥ(s, ·)."""
         return self.h_values(obs)
@@ -357,9 +210,7 @@ class DeepTamer:
         explore = self.config.explore
         if not greedy and explore > 0 and self.rng.random() < explore:
             return int(self.rng.integers(self.n_actions))
-        h = self.h_values(obs)
-        best = np.flatnonzero(h >= h.max() - 1e-9)
-        return int(best[0] if len(best) == 1 else self.rng.choice(best))
+        return greedy_choice(self.h_values(obs), self.rng, 1e-9)
 
     def observe(self, step: Step) -> None:
         """Remember the step (observation, action, start time) for credit; maybe queue a replay."""
@@ -374,7 +225,7 @@ class DeepTamer:
                 break
             self._recent.popitem(last=False)
         if self.steps_seen % self.config.replay_every == 0:
-            self._enqueue(None)
+            self.worker.put(None)
 
     def give(self, feedback: Feedback) -> None:
         """Credit the recent steps and queue them as one pending update (no training here).
@@ -393,226 +244,76 @@ class DeepTamer:
             obs, action, _ = self._recent[key]
             records.append((key, obs, action, w, value))
         if records:
-            self._enqueue(records)
+            self.worker.put(records)
 
     def update(self) -> dict[str, float]:
         """Run the queued updates (inline), or wake the worker thread; report statistics."""
-        self._raise_worker_error()
-        if self._thread is not None:
-            with self._cv:
-                self._cv.notify_all()
-        else:
-            started = time.perf_counter()
-            ran = self._run_pending(max_replays=None)
-            if (
-                ran
-                and self.config.worker == "auto"
-                and time.perf_counter() - started > self.config.frame_seconds
-            ):
-                self.slow_updates += 1
-                self._start_worker()
-        with self._cv:
-            pending = len(self._pending)
+        self.worker.run()
         return {
             "feedback": float(self.feedback_count),
             "updates": float(self.updates),
             "loss": self._last_loss,
             "buffer": float(self.buffer.size),
-            "pending": float(pending),
-            "threaded": float(self._thread is not None),
+            "pending": float(self.pending),
+            "threaded": float(self.threaded),
         }
 
-    # ------------------------------------------------------------------ updates
-    def _enqueue(self, job: _Job) -> None:
-        """Queue a rating's records (or None: a replay); wake the worker if there is one."""
-        with self._cv:
-            self._pending.append(job)
-            if self._thread is not None:
-                self._cv.notify_all()
-
-    def _run_pending(self, max_replays: int | None) -> int:
-        """Run the queued jobs in order; replays beyond ``max_replays`` are skipped."""
-        with self._cv:
-            jobs = list(self._pending)
-            self._pending.clear()
-        replays = 0
-        for job in jobs:
-            if job is None:
-                if max_replays is not None and replays >= max_replays:
-                    self.skipped_replays += 1
-                    continue
-                replays += 1
-            self._train(job)
-        return len(jobs)
-
-    def _train(self, job: _Job) -> None:
+    def _train_job(self, job: _Job) -> None:
         """One SGD step: on a rating's credited steps (stored first), or a replay minibatch."""
-        with self._lock:
-            if job is None:
-                if self.buffer.size == 0:
-                    return
-                n = min(self.config.batch_size, self.buffer.size)
-                slots = self.rng.choice(self.buffer.size, size=n, replace=False)
-            else:
-                stored = [self.buffer.add(k, o, a, w, v) for k, o, a, w, v in job]
-                slots = np.asarray(list(dict.fromkeys(stored)))
-            obs, actions, labels, weights = self.buffer.batch(slots)
-            x = self._tensor(obs)
-            a = torch.as_tensor(actions, device=self.device)
-            y = torch.as_tensor(labels, dtype=torch.float32, device=self.device)
-            w = torch.as_tensor(weights, dtype=torch.float32, device=self.device)
-            pred = self.net(x).gather(1, a[:, None])[:, 0]
-            loss = (w * (pred - y) ** 2).mean()
-            self.optim.zero_grad()
-            loss.backward()
-            self.optim.step()
-            self.updates += 1
-            self._last_loss = float(loss.detach())
-            if self.act_net is not self.net:
-                with self._snapshot_lock:
-                    self.act_net.load_state_dict(self.net.state_dict())
-
-    def _start_worker(self) -> None:
-        if self._thread is not None:
-            return
-        import copy
-
-        with self._lock, self._snapshot_lock:
-            self.act_net = copy.deepcopy(self.net)
-            self.act_net.requires_grad_(False)
-        self._stopping = False
-        self._thread = threading.Thread(target=self._work, name="deep-tamer-updates", daemon=True)
-        self._thread.start()
-
-    def _work(self) -> None:
-        while True:
-            with self._cv:
-                while not self._pending and not self._stopping:
-                    self._cv.wait()
-                if not self._pending:  # stopping, nothing left
-                    return
-                self._busy = True
-            try:
-                if self._error is None:
-                    # A backlog of replays is coalesced: the worker keeps up with the
-                    # ratings, and acting never waits for it anyway.
-                    self._run_pending(max_replays=self.config.max_replay_backlog)
-                else:
-                    with self._cv:
-                        self._pending.clear()
-            except BaseException as err:  # surfaced to the caller by update()
-                self._error = err
-            finally:
-                with self._cv:
-                    self._busy = False
-                    self._cv.notify_all()
-
-    def _raise_worker_error(self) -> None:
-        if self._error is not None:
-            err, self._error = self._error, None
-            raise RuntimeError(f"deep-tamer update thread failed: {err}") from err
-
-    @property
-    def threaded(self) -> bool:
-        """Updates run in the background thread."""
-        return self._thread is not None
-
-    @property
-    def pending(self) -> int:
-        """Queued updates (ratings and replays) not yet run."""
-        with self._cv:
-            return len(self._pending)
-
-    def wait_for_updates(self) -> None:
-        """Run (inline) or wait for (worker) every queued update."""
-        if self._thread is None:
-            self._run_pending(max_replays=None)
+        if job is None:
+            if self.buffer.size == 0:
+                return
+            n = min(self.config.batch_size, self.buffer.size)
+            slots = self.rng.choice(self.buffer.size, size=n, replace=False)
         else:
-            with self._cv:
-                self._cv.notify_all()
-                while (self._pending or self._busy) and self._error is None:
-                    self._cv.wait(0.5)
-        self._raise_worker_error()
-
-    def close(self) -> None:
-        """Finish queued updates and stop the worker thread."""
-        if self._thread is not None:
-            self.wait_for_updates()
-            with self._cv:
-                self._stopping = True
-                self._cv.notify_all()
-            self._thread.join()
-            self._thread = None
-            with self._snapshot_lock:
-                self.act_net = self.net
+            stored = [self.buffer.add(k, o, a, w, v) for k, o, a, w, v in job]
+            slots = np.asarray(list(dict.fromkeys(stored)))
+        obs, actions, labels, weights = self.buffer.batch(slots)
+        x = self._tensor(obs)
+        a = torch.as_tensor(actions, device=self.device)
+        y = torch.as_tensor(labels, dtype=torch.float32, device=self.device)
+        w = torch.as_tensor(weights, dtype=torch.float32, device=self.device)
+        pred = self.net(x).gather(1, a[:, None])[:, 0]
+        self._sgd_step((w * (pred - y) ** 2).mean())
 
     # ------------------------------------------------------------------ persistence
     def save(self, directory: str | Path) -> None:
         """Write ``agent.json``, ``h_net.pt``, ``h_optim.pt`` and ``buffer.npz``."""
         self.wait_for_updates()
-        d = Path(directory)
-        d.mkdir(parents=True, exist_ok=True)
-        with self._lock:
-            save_json(
-                d / "agent.json",
-                {
-                    "agent": self.name,
-                    "config": config_to_dict(self.config),
-                    "env_id": self.env_id,
-                    "seed": self.seed,
-                    "obs_shape": list(self.obs_shape),
-                    "obs_low": None if self.low is None else self.low.tolist(),
-                    "obs_high": None if self.high is None else self.high.tolist(),
-                    "n_actions": self.n_actions,
-                    "steps_seen": self.steps_seen,
-                    "feedback_count": self.feedback_count,
-                    "updates": self.updates,
-                    "pretrained": self.pretrained,
-                },
+        with self.worker.lock:
+            d = save_meta(
+                directory,
+                self,
+                obs_shape=list(self.obs_shape),
+                obs_low=None if self.low is None else self.low.tolist(),
+                obs_high=None if self.high is None else self.high.tolist(),
+                n_actions=self.n_actions,
+                steps_seen=self.steps_seen,
+                feedback_count=self.feedback_count,
+                updates=self.updates,
+                pretrained=self.pretrained,
             )
-            torch.save(self.net.state_dict(), d / "h_net.pt")
-            torch.save(self.optim.state_dict(), d / "h_optim.pt")
+            self._save_net(d, NET_FILE, OPTIM_FILE)
             np.savez_compressed(d / "buffer.npz", **self.buffer.state())
 
     @classmethod
     def load(cls, directory: str | Path, device: str | None = None) -> DeepTamer:
         """Rebuild a saved agent (weights, optimiser, feedback buffer); it keeps learning."""
-        import dataclasses
 
-        import gymnasium as gym
+        def space_of(meta: dict[str, Any]) -> Any:
+            return box_space(tuple(meta["obs_shape"]), meta["obs_low"], meta["obs_high"])
 
-        d = Path(directory)
-        meta = load_json(d / "agent.json")
-        config = config_from_dict(cls.config_class, meta["config"])
-        config = dataclasses.replace(config, autoencoder_frames=0)
-        if device is not None:
-            config = dataclasses.replace(config, device=device)
-        shape = tuple(meta["obs_shape"])
-        if meta["obs_low"] is None:
-            space = gym.spaces.Box(0, 255, shape, dtype=np.uint8)
-        else:
-            space = gym.spaces.Box(
-                np.asarray(meta["obs_low"], dtype=np.float32),
-                np.asarray(meta["obs_high"], dtype=np.float32),
-            )
-        agent = cls(
-            meta["env_id"], space, gym.spaces.Discrete(meta["n_actions"]), config, meta["seed"]
-        )
+        agent, meta, d = cls._rebuild(directory, device, space_of)
         if meta["obs_low"] is not None:
             agent.low = np.asarray(meta["obs_low"], dtype=np.float64)
             agent.high = np.asarray(meta["obs_high"], dtype=np.float64)
-        agent.pretrained = bool(meta["pretrained"])
-        agent.optim = torch.optim.Adam(agent._trainable(), lr=config.lr)
-        agent.net.load_state_dict(
-            torch.load(d / "h_net.pt", weights_only=True, map_location=agent.device)
-        )
-        agent.optim.load_state_dict(
-            torch.load(d / "h_optim.pt", weights_only=True, map_location=agent.device)
-        )
-        if agent.act_net is not agent.net:
-            agent.act_net.load_state_dict(agent.net.state_dict())
+        agent._load_net(d, NET_FILE, OPTIM_FILE, bool(meta["pretrained"]))
         with np.load(d / "buffer.npz", allow_pickle=False) as z:
             agent.buffer.restore({k: z[k] for k in z.files})
-        for k in ("steps_seen", "feedback_count", "updates"):
-            setattr(agent, k, int(meta[k]))
+        restore_counters(agent, meta, ("steps_seen", "feedback_count", "updates"))
         return agent
+
+
+def _is_replay(job: _Job) -> bool:
+    """Replays (not ratings) are the jobs the worker thread may skip when behind."""
+    return job is None

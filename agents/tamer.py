@@ -22,14 +22,21 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
+from hfrl.agents.common import (
+    TAMER_ENVS,
+    check_discrete,
+    check_vector_obs,
+    greedy_choice,
+    load_meta,
+    restore_counters,
+    save_meta,
+)
 from hfrl.agents.features import RBFConfig, RBFFeatures, obs_bounds
 
-from hfrl.config import config_from_dict, config_to_dict, load_json, save_json
 from hfrl.errors import HfrlError
 from hfrl.types import Feedback, Scalar, Step
 
-TAMER_ENVS = ("CartPole-v1", "MountainCar-v0", "Acrobot-v1", "LunarLander-v3")
-"""Environments TAMER is tested on (discrete actions, low-dimensional vector states)."""
+__all__ = ["TAMER_ENVS", "Tamer", "TamerConfig", "check_discrete"]
 
 
 @dataclass(frozen=True)
@@ -85,19 +92,6 @@ class _Pending:
     den: float = 0.0
 
 
-def check_discrete(env_id: str, observation_space: Any, action_space: Any, agent: str) -> int:
-    """Number of actions, or an HfrlError for spaces a TAMER-style agent cannot handle."""
-    n = getattr(action_space, "n", None)
-    if n is None:
-        raise HfrlError(
-            f"{agent} needs a discrete action space, but {env_id} has {action_space}. "
-            f"Supported envs: {', '.join(TAMER_ENVS)}"
-            + (" and any Atari game (ALE/<Game>-v5)" if agent == "deep-tamer" else "")
-            + "."
-        )
-    return int(n)
-
-
 class Tamer:
     """TAMER agent: linear (RBF) or MLP model of the trainer's ratings, greedy policy.
 
@@ -127,12 +121,7 @@ class Tamer:
         self.env_id = env_id
         self.seed = seed
         self.n_actions = check_discrete(env_id, observation_space, action_space, self.name)
-        shape = tuple(getattr(observation_space, "shape", ()) or ())
-        if len(shape) != 1:
-            raise HfrlError(
-                f"tamer needs a low-dimensional vector observation, but {env_id} gives shape "
-                f"{shape}; use deep-tamer for image observations (Atari)."
-            )
+        check_vector_obs(env_id, observation_space, self.name, "deep-tamer")
         if self.config.model not in ("linear", "mlp"):
             raise HfrlError(f"tamer model must be 'linear' or 'mlp', got {self.config.model!r}")
         self.rng = np.random.default_rng(seed)
@@ -207,9 +196,7 @@ class Tamer:
         """argmax_a of :meth:`action_preferences`, ties broken at random."""
         if not greedy and self.config.epsilon > 0 and self.rng.random() < self.config.epsilon:
             return int(self.rng.integers(self.n_actions))
-        prefs = self.action_preferences(obs)
-        best = np.flatnonzero(prefs >= prefs.max() - 1e-12)
-        return int(best[0] if len(best) == 1 else self.rng.choice(best))
+        return greedy_choice(self.action_preferences(obs), self.rng, 1e-12)
 
     def observe(self, step: Step) -> None:
         """Remember the step for credit; with TAMER+RL, also a Q-learning update."""
@@ -296,23 +283,16 @@ class Tamer:
     # ----------------------------------------------------------------- persistence
     def save(self, directory: str | Path) -> None:
         """Write ``agent.json`` (config and state) and the weights (``.npz`` or ``.pt``)."""
-        d = Path(directory)
-        d.mkdir(parents=True, exist_ok=True)
-        save_json(
-            d / "agent.json",
-            {
-                "agent": self.name,
-                "config": config_to_dict(self.config),
-                "env_id": self.env_id,
-                "seed": self.seed,
-                "obs_low": self.low.tolist(),
-                "obs_high": self.high.tolist(),
-                "n_actions": self.n_actions,
-                "steps_seen": self.steps_seen,
-                "episodes_seen": self.episodes_seen,
-                "feedback_count": self.feedback_count,
-                "updates": self.updates,
-            },
+        d = save_meta(
+            directory,
+            self,
+            obs_low=self.low.tolist(),
+            obs_high=self.high.tolist(),
+            n_actions=self.n_actions,
+            steps_seen=self.steps_seen,
+            episodes_seen=self.episodes_seen,
+            feedback_count=self.feedback_count,
+            updates=self.updates,
         )
         np.savez(d / "weights.npz", h=self.weights, q=self.q_weights)
         if self.net is not None:
@@ -326,9 +306,7 @@ class Tamer:
         """Rebuild a saved agent; it keeps learning from where it stopped."""
         import gymnasium as gym
 
-        d = Path(directory)
-        meta = load_json(d / "agent.json")
-        config = config_from_dict(cls.config_class, meta["config"])
+        d, meta, config = load_meta(directory, cls)
         low = np.asarray(meta["obs_low"], dtype=np.float64)
         high = np.asarray(meta["obs_high"], dtype=np.float64)
         config = replace(config, obs_low=tuple(low.tolist()), obs_high=tuple(high.tolist()))
@@ -344,6 +322,5 @@ class Tamer:
 
             agent.net.load_state_dict(torch.load(d / "h_net.pt", weights_only=True))
             agent.optim.load_state_dict(torch.load(d / "h_optim.pt", weights_only=True))
-        for k in ("steps_seen", "episodes_seen", "feedback_count", "updates"):
-            setattr(agent, k, int(meta[k]))
+        restore_counters(agent, meta, ("steps_seen", "episodes_seen", "feedback_count", "updates"))
         return agent

@@ -44,21 +44,15 @@ trainer then stops rating (its advantage is ~0 once the agent is sure).
 from __future__ import annotations
 
 import argparse
-import tempfile
+import sys
 import time
+from pathlib import Path
 
-import numpy as np
 import torch
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-class RandomPolicy:
-    """Uniform random actions from a seeded generator."""
-
-    def __init__(self, n: int, seed: int) -> None:
-        self.n, self.rng = n, np.random.default_rng(seed)
-
-    def act(self, obs, greedy: bool = False) -> int:
-        return int(self.rng.integers(self.n))
+from live_common import random_score, train_once
 
 
 def has_expert(env_id: str) -> bool:
@@ -87,8 +81,7 @@ def main() -> None:
 
     from hfrl.seeding import resolve_device
     from hfrl.training.evaluate import evaluate
-    from hfrl.training.results import RunRecorder
-    from hfrl.training.scalar_loop import ScalarRunConfig, build_agent, run_scalar_training
+    from hfrl.training.scalar_loop import ScalarRunConfig, build_agent
 
     gpu = torch.cuda.is_available()
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -139,7 +132,7 @@ def main() -> None:
         agent_overrides=overrides,
         progress=False,
     )
-    t0 = time.perf_counter()
+    t0 = time.perf_counter()  # wall time includes building (and pretraining) the agent
     env = make(env_id, seed=args.seed, render_mode=None)
     agent = build_agent(
         "deep-coach",
@@ -149,8 +142,8 @@ def main() -> None:
         seed=args.seed,
         overrides=overrides,
     )
-    with tempfile.TemporaryDirectory() as out:
-        summary = run_scalar_training(config, RunRecorder(out), agent=agent)
+    env.close()
+    summary = train_once(config, agent)[0]
     wall = time.perf_counter() - t0
     sampled_mean, sampled_std = evaluate(
         Sampled(agent),
@@ -159,14 +152,9 @@ def main() -> None:
         seed=args.seed + 100_000,
         max_steps=args.max_episode_steps,
     )
-    rand_mean, rand_std = evaluate(
-        RandomPolicy(env.action_space.n, args.seed),
-        env_id,
-        episodes=args.eval_episodes,
-        seed=args.seed + 100_000,
-        max_steps=args.max_episode_steps,
+    rand_mean, rand_std = random_score(
+        env_id, args.seed, args.eval_episodes, args.seed + 100_000, args.max_episode_steps
     )
-    env.close()
     device = resolve_device(args.device)
     gap = summary["eval_return_mean"] - rand_mean
     print(

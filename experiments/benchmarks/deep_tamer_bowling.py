@@ -30,31 +30,21 @@ Measured on CPU (1 torch thread, shared 2-core machine, no GPU lent):
 from __future__ import annotations
 
 import argparse
-import tempfile
-import time
+import sys
+from pathlib import Path
 
-import numpy as np
 import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from live_common import random_score, train_once
 
 DQN_BOWLING = 42.4
 
 
-class RandomPolicy:
-    """Uniform random actions from a seeded generator."""
-
-    def __init__(self, n: int, seed: int) -> None:
-        self.n, self.rng = n, np.random.default_rng(seed)
-
-    def act(self, obs, greedy: bool = False) -> int:
-        return int(self.rng.integers(self.n))
-
-
 def main() -> None:
-    from hfrl.envs.make import make
-
-    from hfrl.training.evaluate import evaluate
-    from hfrl.training.results import RunRecorder
-    from hfrl.training.scalar_loop import ScalarRunConfig, run_scalar_training
+    from hfrl.seeding import resolve_device
+    from hfrl.training.scalar_loop import ScalarRunConfig
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--minutes", type=float, default=15.0)
@@ -101,19 +91,11 @@ def main() -> None:
         agent_overrides=overrides,
         progress=False,
     )
-    t0 = time.perf_counter()
-    with tempfile.TemporaryDirectory() as out:
-        summary = run_scalar_training(config, RunRecorder(out))
-    wall = time.perf_counter() - t0
-    env = make(env_id, seed=args.seed, render_mode=None)
-    rand_mean, rand_std = evaluate(
-        RandomPolicy(env.action_space.n, args.seed),
-        env_id,
-        episodes=args.eval_episodes,
-        seed=args.seed + 100_000,
-        max_steps=args.max_episode_steps,
+    summary, _, wall = train_once(config)
+    rand_mean, rand_std = random_score(
+        env_id, args.seed, args.eval_episodes, args.seed + 100_000, args.max_episode_steps
     )
-    device = "cuda" if args.device == "auto" and torch.cuda.is_available() else args.device
+    device = resolve_device(args.device)
     print(
         f"Deep TAMER on {env_id}, {args.teacher} trainer, credit window [0.2, {delay_max:g}] s, "
         f"{args.minutes:g} simulated min at {args.fps:g} steps/s"

@@ -42,10 +42,14 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import tempfile
-import time
+import sys
+from pathlib import Path
 
 import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from live_common import train_once
 
 ENVS = {
     "CartPole-v1": {"episodes": 60, "fps": 10.0, "threshold": 450.0},
@@ -70,8 +74,7 @@ AGENTS = {
 
 def one_run(agent: str, env_id: str, teacher: str, seed: int) -> dict[str, float]:
     """Train one agent on one env with one seed; the figures for the table."""
-    from hfrl.training.results import RunRecorder
-    from hfrl.training.scalar_loop import ScalarRunConfig, run_scalar_training
+    from hfrl.training.scalar_loop import ScalarRunConfig
 
     env = ENVS[env_id]
     config = ScalarRunConfig(
@@ -87,12 +90,8 @@ def one_run(agent: str, env_id: str, teacher: str, seed: int) -> dict[str, float
         agent_overrides=dict(AGENTS[agent]),
         progress=False,
     )
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory() as out:
-        recorder = RunRecorder(out)
-        summary = run_scalar_training(config, recorder)
-        rows = [r for r in recorder.rows if "return" in r]
-    wall = time.perf_counter() - started
+    summary, rows, wall = train_once(config)
+    rows = [r for r in rows if "return" in r]
     reached = [
         r["episodes"] for r in rows[:-1] if float(r["return"]) >= env["threshold"]
     ]  # the last row is the final evaluation

@@ -18,6 +18,13 @@ from hfrl.types import Scalar, Step
 CP = gym.make("CartPole-v1")
 
 
+def cartpole_agent(seed: int = 0, **cfg) -> DeepTamer:
+    """A Deep TAMER agent on CartPole's spaces with the config fields ``cfg``."""
+    return DeepTamer(
+        "CartPole-v1", CP.observation_space, CP.action_space, DeepTamerConfig(**cfg), seed=seed
+    )
+
+
 def _step(obs, action, t, i=0):
     obs = np.asarray(obs)
     return Step(obs, action, obs, 0.0, False, False, t_wall=t, episode=0, step=i)
@@ -37,13 +44,7 @@ def _teach(agent, s, good, n=60, t0=0.0):
 
 def test_registered_agent_learns_the_rated_action():
     assert get_agent_class("deep-tamer") is DeepTamer
-    agent = DeepTamer(
-        "CartPole-v1",
-        CP.observation_space,
-        CP.action_space,
-        DeepTamerConfig(delay_max=0.8, worker="off"),
-        seed=0,
-    )
+    agent = cartpole_agent(delay_max=0.8, worker="off")
     assert isinstance(agent, Agent) and agent.feedback_kind == "scalar"
     s = np.array([0.0, 0.0, 0.05, 0.3], dtype=np.float32)
     _teach(agent, s, good=1)
@@ -53,13 +54,7 @@ def test_registered_agent_learns_the_rated_action():
 
 
 def test_loss_uses_only_the_taken_action():
-    agent = DeepTamer(
-        "CartPole-v1",
-        CP.observation_space,
-        CP.action_space,
-        DeepTamerConfig(delay_max=0.8, worker="off", replay_every=10**9),
-        seed=0,
-    )
+    agent = cartpole_agent(delay_max=0.8, worker="off", replay_every=10**9)
     s = np.zeros(4, dtype=np.float32)
     before = agent.h_values(s)
     for i in range(10):
@@ -76,13 +71,7 @@ def test_loss_uses_only_the_taken_action():
 
 
 def test_worker_thread_keeps_acting_fast_and_learns():
-    agent = DeepTamer(
-        "CartPole-v1",
-        CP.observation_space,
-        CP.action_space,
-        DeepTamerConfig(delay_max=0.8, worker="on"),
-        seed=0,
-    )
+    agent = cartpole_agent(delay_max=0.8, worker="on")
     assert agent.threaded and agent.act_net is not agent.net
     s = np.array([0.0, 0.0, -0.05, -0.3], dtype=np.float32)
     started = time.perf_counter()
@@ -95,26 +84,14 @@ def test_worker_thread_keeps_acting_fast_and_learns():
 
 
 def test_auto_worker_moves_slow_updates_off_the_caller():
-    agent = DeepTamer(
-        "CartPole-v1",
-        CP.observation_space,
-        CP.action_space,
-        DeepTamerConfig(delay_max=0.8, worker="auto", frame_seconds=0.0),
-        seed=0,
-    )
+    agent = cartpole_agent(delay_max=0.8, worker="auto", frame_seconds=0.0)
     _teach(agent, np.zeros(4, dtype=np.float32), good=1, n=20)
     assert agent.threaded  # every update took longer than a 0 s frame
     agent.close()
 
 
 def test_save_load_resume(tmp_path):
-    agent = DeepTamer(
-        "CartPole-v1",
-        CP.observation_space,
-        CP.action_space,
-        DeepTamerConfig(delay_max=0.8, worker="off"),
-        seed=1,
-    )
+    agent = cartpole_agent(delay_max=0.8, worker="off", seed=1)
     s = np.array([0.1, 0.0, 0.02, 0.1], dtype=np.float32)
     t = _teach(agent, s, good=1, n=20)
     agent.save(tmp_path)
@@ -154,13 +131,7 @@ def _weights(agent):
 
 def test_inline_updates_are_deterministic():
     def run():
-        agent = DeepTamer(
-            "CartPole-v1",
-            CP.observation_space,
-            CP.action_space,
-            DeepTamerConfig(delay_max=0.8, worker="off", replay_every=3),
-            seed=4,
-        )
+        agent = cartpole_agent(delay_max=0.8, worker="off", replay_every=3, seed=4)
         rng = np.random.default_rng(0)
         t = 0.0
         for i in range(40):
@@ -200,13 +171,7 @@ def test_give_is_cheap_even_for_a_cnn():
 
 
 def test_worker_runs_queued_updates_without_update_calls():
-    agent = DeepTamer(
-        "CartPole-v1",
-        CP.observation_space,
-        CP.action_space,
-        DeepTamerConfig(delay_max=0.8, worker="on", replay_every=10**9),
-        seed=0,
-    )
+    agent = cartpole_agent(delay_max=0.8, worker="on", replay_every=10**9)
     s = np.zeros(4, dtype=np.float32)
     for i in range(5):
         agent.observe(_step(s, 1, 0.1 * i))
@@ -219,13 +184,7 @@ def test_worker_runs_queued_updates_without_update_calls():
 
 
 def test_explore_picks_random_actions_only_while_learning():
-    agent = DeepTamer(
-        "CartPole-v1",
-        CP.observation_space,
-        CP.action_space,
-        DeepTamerConfig(explore=1.0, worker="off"),
-        seed=0,
-    )
+    agent = cartpole_agent(explore=1.0, worker="off")
     s = np.zeros(4, dtype=np.float32)
     best = int(np.argmax(agent.h_values(s)))
     assert {agent.act(s, greedy=True) for _ in range(20)} == {best}

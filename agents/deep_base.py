@@ -1,0 +1,200 @@
+"""What Deep TAMER and Deep COACH share: spaces, device, network, pretraining, worker.
+
+:class:`DeepAgentBase` checks the spaces, seeds the agent, builds its :class:`ObsNet`
+and Adam optimiser on the chosen device, optionally pretrains the CNN encoder as an
+autoencoder (frozen afterwards when the config says so), and runs the agent's update jobs
+through an :class:`UpdateWorker`. A subclass adds its own state, trains one job in
+``_train_job`` and picks the network's save file names.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+from hfrl.agents.background import UpdateWorker, check_worker_mode
+from hfrl.agents.common import check_discrete, check_vector_or_frames, load_meta
+from hfrl.agents.deep_nets import ObsNet, pretrain_encoder, random_frames
+from hfrl.agents.features import obs_bounds
+from torch import nn
+
+from hfrl.errors import HfrlError
+
+
+class DeepAgentBase(ABC):
+    """Base of the deep live agents (see the module docstring).
+
+    Args:
+        env_id: environment id.
+        observation_space: Box of vector states or of uint8 frame stacks (C, H, W).
+        action_space: Discrete.
+        config: the subclass's config; it has ``hidden``, ``lr``, ``device``,
+            ``autoencoder_frames``, ``autoencoder_epochs``, ``freeze_encoder``, ``worker``
+            and ``frame_seconds``.
+        seed: seed of the agent's generator and of torch's initialisation.
+        slow_limit: ``worker="auto"`` moves to the thread after this many slow updates.
+        optional: update jobs the thread may skip when behind (see :class:`UpdateWorker`).
+        max_optional: at most this many optional jobs per wake-up of the thread.
+    """
+
+    feedback_kind: ClassVar[str] = "scalar"
+    name: ClassVar[str]
+    config_class: ClassVar[type]
+
+    def __init__(
+        self,
+        env_id: str,
+        observation_space: Any,
+        action_space: Any,
+        config: Any,
+        seed: int,
+        *,
+        slow_limit: int = 1,
+        optional: Any = None,
+        max_optional: int | None = None,
+    ) -> None:
+        from hfrl.seeding import resolve_device
+
+        check_worker_mode(config.worker, self.name)
+        self.config = c = config
+        self.env_id = env_id
+        self.seed = seed
+        self.n_actions = check_discrete(env_id, observation_space, action_space, self.name)
+        self.obs_shape = check_vector_or_frames(env_id, observation_space, self.name)
+        self.image = len(self.obs_shape) == 3
+        self.low: np.ndarray | None = None
+        self.high: np.ndarray | None = None
+        if not self.image:
+            self.low, self.high = obs_bounds(env_id, observation_space)
+        self.device = torch.device(resolve_device(c.device))
+        self.rng = np.random.default_rng(seed)
+        torch.manual_seed(seed)
+        self.net = ObsNet(self.obs_shape, self.n_actions, c.hidden, self.low, self.high)
+        self.net.to(self.device)
+        self.pretrained = False
+        self.optim = torch.optim.Adam(self._trainable(), lr=c.lr)
+        self.steps_seen = 0
+        self.feedback_count = 0
+        self.updates = 0
+        self._last_loss = float("nan")
+        if c.autoencoder_frames > 0 and self.image:
+            self.pretrain_autoencoder(c.autoencoder_frames, c.autoencoder_epochs)
+        self.worker = UpdateWorker(
+            self.net,
+            self._train_job,
+            c.worker,
+            c.frame_seconds,
+            self.name,
+            slow_limit=slow_limit,
+            optional=optional,
+            max_optional=max_optional,
+        )
+
+    @abstractmethod
+    def _train_job(self, job: Any) -> None:
+        """Run one queued update (called with the worker's lock held)."""
+
+    # ------------------------------------------------------------------ model
+    def _trainable(self) -> list[nn.Parameter]:
+        if self.pretrained and self.config.freeze_encoder and self.net.encoder is not None:
+            return list(self.net.head.parameters())
+        return list(self.net.parameters())
+
+    def _tensor(self, obs: np.ndarray) -> torch.Tensor:
+        return torch.as_tensor(np.asarray(obs), device=self.device)
+
+    def _outputs(self, obs: np.ndarray) -> torch.Tensor:
+        """The acting network's outputs for one observation, shape (n_actions,)."""
+        with self.worker.acting() as net, torch.no_grad():
+            return net(self._tensor(obs)[None])[0].float()
+
+    def _sgd_step(self, loss: torch.Tensor) -> None:
+        """One optimiser step on ``loss``; counts the update and keeps the loss."""
+        self.optim.zero_grad()
+        loss.backward()
+        self.optim.step()
+        self.updates += 1
+        self._last_loss = float(loss.detach())
+
+    def pretrain_autoencoder(self, frames: int, epochs: int = 3, batch: int = 32) -> float:
+        """Pretrain the CNN encoder to reconstruct random-policy frame stacks; final MSE."""
+        if self.net.encoder is None:
+            raise HfrlError("autoencoder pretraining needs image observations")
+        data = random_frames(self.env_id, frames, self.seed + 7, self.rng, self.n_actions)
+        loss = pretrain_encoder(self.net.encoder, data, epochs, batch, self.rng, self.device)
+        self.pretrained = True
+        self.optim = torch.optim.Adam(self._trainable(), lr=self.config.lr)
+        return loss
+
+    # ------------------------------------------------------------------ worker
+    @property
+    def act_net(self) -> nn.Module:
+        """The network acting reads (a snapshot of ``net`` while updates are threaded)."""
+        return self.worker.act_net
+
+    @property
+    def threaded(self) -> bool:
+        """Updates run in the background thread."""
+        return self.worker.threaded
+
+    @property
+    def pending(self) -> int:
+        """Queued updates not yet run."""
+        return self.worker.pending
+
+    @property
+    def slow_updates(self) -> int:
+        """Inline updates that took longer than a display frame (``worker="auto"``)."""
+        return self.worker.slow_updates
+
+    def wait_for_updates(self) -> None:
+        """Run (inline) or wait for (worker) every queued update."""
+        self.worker.wait()
+
+    def close(self) -> None:
+        """Finish queued updates and stop the worker thread."""
+        self.worker.close()
+
+    # ------------------------------------------------------------------ persistence
+    def _save_net(self, directory: Path, net_file: str, optim_file: str) -> None:
+        """Weights-only files of the network and the optimiser (hold the worker's lock)."""
+        torch.save(self.net.state_dict(), directory / net_file)
+        torch.save(self.optim.state_dict(), directory / optim_file)
+
+    @classmethod
+    def _rebuild(
+        cls, directory: str | Path, device: str | None, space_of: Any
+    ) -> tuple[Any, dict[str, Any], Path]:
+        """A fresh agent from a save's ``agent.json`` (no pretraining: the saved weights
+        hold it), its metadata and directory; ``space_of(meta)`` gives its observation
+        space, ``device`` overrides the saved one."""
+        import gymnasium as gym
+
+        d, meta, config = load_meta(directory, cls)
+        config = dataclasses.replace(config, autoencoder_frames=0)
+        if device is not None:
+            config = dataclasses.replace(config, device=device)
+        agent = cls(
+            meta["env_id"],
+            space_of(meta),
+            gym.spaces.Discrete(meta["n_actions"]),
+            config,
+            meta["seed"],
+        )
+        return agent, meta, d
+
+    def _load_net(self, directory: Path, net_file: str, optim_file: str, pretrained: bool) -> None:
+        """Restore what :meth:`_save_net` wrote (the optimiser over the trainable part)."""
+        self.pretrained = pretrained
+        self.net.load_state_dict(
+            torch.load(directory / net_file, weights_only=True, map_location=self.device)
+        )
+        self.optim = torch.optim.Adam(self._trainable(), lr=self.config.lr)
+        self.optim.load_state_dict(
+            torch.load(directory / optim_file, weights_only=True, map_location=self.device)
+        )
+        self.worker.publish()
