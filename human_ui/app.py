@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,37 @@ from hfrl.human_ui.worker import AgentWorker
 
 from hfrl.errors import HfrlError
 
+
+@dataclass(frozen=True)
+class AppConfig:
+    """Settings both apps share."""
+
+    fps: float = 30.0
+    """Frame rate of the window."""
+    max_seconds: float | None = None
+    """End the session by itself after this many seconds (saving as on close)."""
+    max_frames: int | None = None
+    """Stop after this many frames (tests and benchmarks)."""
+    autosave_seconds: float = 60.0
+    """Save the agent in the background this often (feedback is stored at once anyway)."""
+
+
+@dataclass
+class AppResult:
+    """What a session did (returned by :meth:`AppShell.run`)."""
+
+    frames: int = 0
+    """Frames drawn."""
+    frame_ms: list[float] = field(default_factory=list)
+    """Work time of each frame (events, work, drawing), without the tick's sleep."""
+    latency_ms: list[float] = field(default_factory=list)
+    """Key press (event posted / read) to the feedback reaching its destination."""
+    saved_to: Path | None = None
+    """Where the agent was saved on the way out (None if it could not be)."""
+    ended_by: str = ""
+    """``"quit"``, ``"max_seconds"`` or ``"max_frames"``."""
+
+
 FOOTER_H = 30
 """Height of the footer line (notices, or the key help)."""
 NOTICE_SECONDS = 2.5
@@ -32,14 +64,13 @@ NOTICE_SECONDS = 2.5
 class AppShell(ABC):
     """Frame loop, limits, key dispatch, notices and screenshots of a pygame app.
 
-    Subclasses set, before :meth:`run`: ``config`` (with ``max_seconds``, ``max_frames``
-    and ``autosave_seconds``), ``result`` (with ``frames``, ``frame_ms`` and ``ended_by``),
-    ``worker`` (an :class:`AgentWorker`), ``agent_dir``, ``session`` and ``demo`` (a demo
+    Subclasses set, before :meth:`run`: ``config`` (an :class:`AppConfig`), ``result`` (an
+    :class:`AppResult`), ``worker`` (an :class:`AgentWorker`), ``agent_dir``, ``session`` and ``demo`` (a demo
     teacher posting keys, or None) — :meth:`_init_shell` sets the plain ones.
     """
 
-    config: Any
-    result: Any
+    config: AppConfig
+    result: AppResult
     worker: AgentWorker
     agent_dir: Path
     demo: Any
@@ -55,6 +86,8 @@ class AppShell(ABC):
         self.notice: tuple[str, float] | None = None
         self._quit = False
         self._last_save = time.monotonic()
+        self.run_seconds = 0.0
+        """How long the last :meth:`run` lasted, saving on the way out not included."""
 
     # ------------------------------------------------------------------ hooks
     @abstractmethod
@@ -125,6 +158,7 @@ class AppShell(ABC):
             else:
                 self.result.ended_by = "quit"
         finally:
+            self.run_seconds = time.monotonic() - start
             self.close()
         return self.result
 

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pygame
 from hfrl.human_ui import draw
-from hfrl.human_ui.app import FOOTER_H, AppShell, prior_counts
+from hfrl.human_ui.app import FOOTER_H, AppConfig, AppResult, AppShell, prior_counts
 from hfrl.human_ui.demo import PreferenceDemo
 from hfrl.human_ui.keys import COMPARE_HELP, CompareKey, compare_key
 from hfrl.human_ui.window import open_window
@@ -74,11 +74,9 @@ def first_stat(stats: dict[str, float], keys: tuple[str, ...]) -> float | None:
 
 
 @dataclass(frozen=True)
-class CompareConfig:
+class CompareConfig(AppConfig):
     """Settings of the clip-comparison app."""
 
-    fps: float = 30.0
-    """Window frame rate."""
     clip_fps: float = 30.0
     """Rate the clips play at (the env's own rate shows them in real time)."""
     loop_pause: float = 0.5
@@ -86,30 +84,18 @@ class CompareConfig:
     undo_seconds: float = 3.0
     """A label reaches the agent after this long (or at the next label); until then
     backspace takes it back."""
-    max_seconds: float | None = None
-    """End the session by itself after this many seconds (saving as on close)."""
-    max_frames: int | None = None
-    """Stop after this many frames (tests and benchmarks)."""
-    autosave_seconds: float = 60.0
-    """Save the agent in the background this often."""
     update_period: float = 0.0
     """Seconds the worker rests between ``update()`` calls (0: back to back)."""
 
 
 @dataclass
-class CompareResult:
-    """What a session did (returned by :meth:`CompareApp.run`)."""
+class CompareResult(AppResult):
+    """What a comparison session did; ``latency_ms`` is key press to label stored."""
 
-    frames: int = 0
     labels: int = 0
     """Answers given in this run (skips included), minus undone ones."""
     undone: int = 0
-    frame_ms: list[float] = field(default_factory=list)
-    """Work time of each frame, without the tick's sleep."""
-    latency_ms: list[float] = field(default_factory=list)
-    """Key press (event posted / read) to the label committed in the store."""
-    saved_to: Path | None = None
-    ended_by: str = ""
+    """Labels taken back with backspace."""
     first_pair_s: float | None = None
     """Seconds from the window opening to the first pair on screen."""
     waits_s: list[float] = field(default_factory=list)

@@ -8,6 +8,7 @@ read back from the store.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import time
 from dataclasses import dataclass
@@ -82,11 +83,27 @@ def open_session(paths: SessionPaths, meta: dict[str, Any]) -> tuple[Any, Any]:
     return store, session
 
 
+def app_config(cls: Any) -> Any:
+    """The config an app builds ``cls`` with: learning in the agent's own thread, if it can.
+
+    Deep TAMER and Deep COACH take ``worker="on"``: their SGD steps then run in their
+    background thread, never under the app's agent lock, so acting is never held up by
+    learning. Other agents get None (their defaults).
+    """
+    config_class = getattr(cls, "config_class", None)
+    if config_class is None or not dataclasses.is_dataclass(config_class):
+        return None
+    if "worker" not in {f.name for f in dataclasses.fields(config_class)}:
+        return None
+    return config_class(worker="on")
+
+
 def build_agent(name: str, env: Any, env_id: str, seed: int) -> Any:
     """Build the registered agent ``name`` for ``env`` from the arguments its class takes.
 
     Agent classes differ in their constructors; each gets, by parameter name, whichever of
-    ``env_id``, ``observation_space``, ``action_space``, ``seed``, ``env`` it asks for.
+    ``env_id``, ``observation_space``, ``action_space``, ``seed``, ``env`` it asks for, and
+    ``config`` from :func:`app_config` where that gives one.
     """
     from hfrl.agents.registry import get_agent_class
 
@@ -98,6 +115,9 @@ def build_agent(name: str, env: Any, env_id: str, seed: int) -> Any:
         "seed": seed,
         "env": env,
     }
+    config = app_config(cls)
+    if config is not None:
+        offer["config"] = config
     params = inspect.signature(cls).parameters
     kwargs = {k: v for k, v in offer.items() if k in params}
     missing = [

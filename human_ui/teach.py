@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pygame
 from hfrl.human_ui import draw
-from hfrl.human_ui.app import FOOTER_H, AppShell, prior_counts
+from hfrl.human_ui.app import FOOTER_H, AppConfig, AppResult, AppShell, prior_counts
 from hfrl.human_ui.demo import ScalarDemo
 from hfrl.human_ui.keys import RATING_VALUES, TEACH_HELP, TeachKey, teach_key
 from hfrl.human_ui.window import open_window
@@ -90,42 +90,32 @@ def uniform_credit(
 
 
 @dataclass(frozen=True)
-class TeachConfig:
+class TeachConfig(AppConfig):
     """Settings of the live-rating app."""
 
     fps: float = 30.0
     """Starting frame rate (one env step per frame); ``+``/``-`` change it."""
-    max_seconds: float | None = None
-    """End the session by itself after this many seconds (saving as on close)."""
     autosave_seconds: float = 30.0
-    """Save the agent in the background this often (the labels are saved at once anyway)."""
+    """Save the agent in the background this often (the ratings are saved at once anyway)."""
     flash_seconds: float = 0.6
     """How long the last rating flashes."""
     credit_window: tuple[float, float] | None = None
     """Delay window (s) used to record each rating's credited steps in the store; None
     takes the agent's ``config.delay_min``/``delay_max`` if it has them, else (0.2, 0.8)."""
-    max_frames: int | None = None
-    """Stop after this many frames (tests and benchmarks)."""
 
 
 @dataclass
-class TeachResult:
-    """What a session did (returned by :meth:`TeachApp.run`)."""
+class TeachResult(AppResult):
+    """What a live-rating session did; ``latency_ms`` is key press to ``agent.give``."""
 
-    frames: int = 0
     env_steps: int = 0
+    """Env steps taken."""
     episodes: int = 0
+    """Episodes finished (or reset with ``r``)."""
     ratings: int = 0
     """Ratings given in this run."""
     stalled_frames: int = 0
     """Frames where learning held the agent and the env waited."""
-    frame_ms: list[float] = field(default_factory=list)
-    """Work time of each frame (events, agent, env, drawing), without the tick's sleep."""
-    latency_ms: list[float] = field(default_factory=list)
-    """Key press (event posted / read) to ``agent.give`` returned, per rating."""
-    saved_to: Path | None = None
-    ended_by: str = ""
-    """``"quit"``, ``"max_seconds"`` or ``"max_frames"``."""
 
 
 class TeachApp(AppShell):

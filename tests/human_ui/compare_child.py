@@ -12,9 +12,8 @@ from pathlib import Path
 os.environ["SDL_VIDEODRIVER"] = "dummy"
 sys.path.insert(0, str(Path(__file__).parent))
 
-from hfrl.human_ui.compare import CompareApp, CompareConfig
 from hfrl.human_ui.session import SessionPaths, open_session
-from ui_fakes import FakePreferenceAgent
+from ui_fakes import compare_app
 
 from hfrl.types import LEFT, Preference
 
@@ -34,15 +33,14 @@ def main() -> None:
     root, name = Path(sys.argv[1]), sys.argv[2]
     paths = SessionPaths(root, name)
     _, session = open_session(paths, {"app": "compare", "agent": "fake", "env_id": "CartPole-v1"})
-    agent = FakePreferenceAgent()
-    app = CompareApp(
-        agent,
-        agent.queries,
-        "CartPole-v1",
+    app = compare_app(
         session,
         paths.agent_dir,
-        CompareConfig(fps=30, max_seconds=120, autosave_seconds=0.5, undo_seconds=0.2),
         teacher=LongerIsBetter(),
+        fps=30,
+        max_seconds=120,
+        autosave_seconds=0.5,
+        undo_seconds=0.2,
     )
     app.demo.think_seconds = 0.05
     print("running", flush=True)

@@ -10,11 +10,11 @@ import time
 from pathlib import Path
 
 import pygame
-from hfrl.human_ui.compare import CompareApp, CompareConfig
+from hfrl.human_ui.compare import CompareApp
 from hfrl.human_ui.keys import key_event
 from hfrl.human_ui.session import SessionPaths, open_session
 from hfrl.human_ui.worker import load_ui_state, saved_agent_dir
-from ui_fakes import FakePreferenceAgent
+from ui_fakes import FakePreferenceAgent, compare_app
 
 HERE = Path(__file__).parent
 
@@ -36,17 +36,12 @@ def answer_each_pair(keys: list[str]):
     return hook
 
 
-def test_keys_become_stored_preferences_given_to_the_agent(store_session, tmp_path):
+def test_keys_become_stored_preferences_given_to_the_agent(
+    store_session, new_compare_app, tmp_path
+):
     store, session = store_session
-    agent = FakePreferenceAgent()
-    app = CompareApp(
-        agent,
-        agent.queries,
-        "CartPole-v1",
-        session,
-        tmp_path / "agent",
-        CompareConfig(fps=60, max_frames=150, undo_seconds=0.2),
-    )
+    app = new_compare_app(fps=60, max_frames=150, undo_seconds=0.2)
+    agent = app.agent
     keys = ["left", "right", "=", "down", "s", "up", "left"]
     t0 = time.monotonic()
     result = app.run(answer_each_pair(keys))
@@ -71,17 +66,10 @@ def test_keys_become_stored_preferences_given_to_the_agent(store_session, tmp_pa
     assert load_ui_state(tmp_path / "agent")["last_label_row"] == records[-1].id
 
 
-def test_backspace_undoes_the_last_label_and_shows_the_pair_again(store_session, tmp_path):
+def test_backspace_undoes_the_last_label_and_shows_the_pair_again(store_session, new_compare_app):
     store, session = store_session
-    agent = FakePreferenceAgent()
-    app = CompareApp(
-        agent,
-        agent.queries,
-        "CartPole-v1",
-        session,
-        tmp_path / "agent",
-        CompareConfig(fps=60, max_frames=80, undo_seconds=30),
-    )
+    app = new_compare_app(fps=60, max_frames=80, undo_seconds=30)
+    agent = app.agent
     shown: list = []
 
     def hook(app: CompareApp) -> None:
@@ -108,18 +96,11 @@ def test_backspace_undoes_the_last_label_and_shows_the_pair_again(store_session,
     assert session.counts()["preferences"] == 1
 
 
-def test_window_never_freezes_while_learning_is_slow(store_session, tmp_path):
+def test_window_never_freezes_while_learning_is_slow(store_session, new_compare_app):
     _, session = store_session
     agent = FakePreferenceAgent()
     agent.update_seconds = 0.2  # far longer than a frame
-    app = CompareApp(
-        agent,
-        agent.queries,
-        "CartPole-v1",
-        session,
-        tmp_path / "agent",
-        CompareConfig(fps=30, max_frames=45, undo_seconds=0.0),
-    )
+    app = new_compare_app(agent=agent, fps=30, max_frames=45, undo_seconds=0.0)
     result = app.run(answer_each_pair(["left", "right", "left"]))
     import numpy as np
 
@@ -127,20 +108,11 @@ def test_window_never_freezes_while_learning_is_slow(store_session, tmp_path):
     assert session.counts()["preferences"] >= 2
 
 
-def test_demo_teacher_and_screenshot(store_session, tmp_path):
+def test_demo_teacher_and_screenshot(store_session, new_compare_app, tmp_path):
     from compare_child import LongerIsBetter
 
     _, session = store_session
-    agent = FakePreferenceAgent()
-    app = CompareApp(
-        agent,
-        agent.queries,
-        "CartPole-v1",
-        session,
-        tmp_path / "agent",
-        CompareConfig(fps=60, max_frames=90, undo_seconds=0.1),
-        teacher=LongerIsBetter(),
-    )
+    app = new_compare_app(teacher=LongerIsBetter(), fps=60, max_frames=90, undo_seconds=0.1)
     app.demo.think_seconds = 0.1
     app.run()
     prefs = session.preferences()
@@ -199,14 +171,7 @@ def test_sigkill_mid_session_then_resume_restores_every_label(tmp_path):
         agent = FakePreferenceAgent.load(saved)
         after = load_ui_state(saved).get("last_label_row", 0)
         assert len(agent.labels) <= len(stored)
-        app = CompareApp(
-            agent,
-            agent.queries,
-            "CartPole-v1",
-            session,
-            paths.agent_dir,
-            CompareConfig(max_frames=2),
-        )
+        app = compare_app(session, paths.agent_dir, agent=agent, max_frames=2)
         app.restore_labels(after)
         # every label committed before the kill is with the agent again, once, in order
         assert agent.labels == stored

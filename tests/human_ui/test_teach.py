@@ -8,17 +8,11 @@ import numpy as np
 import pygame
 import pytest
 from hfrl.human_ui.keys import key_event
-from hfrl.human_ui.teach import TeachApp, TeachConfig, uniform_credit
-from ui_fakes import CountingAgent
+from hfrl.human_ui.teach import TeachApp, uniform_credit
+from ui_fakes import CountingAgent, make_env, teach_app
 
 from hfrl.errors import HfrlError
 from hfrl.types import Scalar
-
-
-def make_env(env_id: str = "MountainCar-v0"):
-    from hfrl.envs.make import make
-
-    return make(env_id, seed=0, render_mode="rgb_array")
 
 
 def press_at(schedule: dict[int, str]):
@@ -32,17 +26,10 @@ def press_at(schedule: dict[int, str]):
     return hook
 
 
-def test_keys_become_stored_scalars_given_to_the_agent(store_session, tmp_path):
+def test_keys_become_stored_scalars_given_to_the_agent(store_session, new_teach_app, tmp_path):
     store, session = store_session
-    agent = CountingAgent(3)
-    app = TeachApp(
-        agent,
-        make_env(),
-        "MountainCar-v0",
-        session,
-        tmp_path / "agent",
-        TeachConfig(fps=60, max_frames=130),
-    )
+    app = new_teach_app(fps=60, max_frames=130)
+    agent = app.agent
     keys = {60: "/", 70: "z", 80: "?", 90: "Z", 100: "up", 110: "down"}
     t_start = time.monotonic()
     result = app.run(press_at(keys))
@@ -81,17 +68,9 @@ def test_uniform_credit_matches_hand_computed_shares():
     assert credit[0] == pytest.approx(0.3 / 0.6) and credit[1] == pytest.approx(0.3 / 0.6)
 
 
-def test_control_keys_pause_speed_reset_save_and_unknown(store_session, tmp_path):
+def test_control_keys_pause_speed_reset_save_and_unknown(store_session, new_teach_app, tmp_path):
     _, session = store_session
-    agent = CountingAgent(3)
-    app = TeachApp(
-        agent,
-        make_env(),
-        "MountainCar-v0",
-        session,
-        tmp_path / "agent",
-        TeachConfig(fps=30, max_frames=60),
-    )
+    app = new_teach_app(fps=30, max_frames=60)
     seen: dict[str, object] = {}
 
     def hook(app: TeachApp) -> None:
@@ -131,16 +110,9 @@ def test_control_keys_pause_speed_reset_save_and_unknown(store_session, tmp_path
     assert (tmp_path / "agent" / "h.json").exists()
 
 
-def test_unknown_key_is_shown_not_stored(store_session, tmp_path):
+def test_unknown_key_is_shown_not_stored(store_session, new_teach_app):
     _, session = store_session
-    app = TeachApp(
-        CountingAgent(3),
-        make_env(),
-        "MountainCar-v0",
-        session,
-        tmp_path / "a",
-        TeachConfig(fps=60, max_frames=8),
-    )
+    app = new_teach_app(fps=60, max_frames=8)
     notices = []
     app.run(
         lambda a: (
@@ -151,17 +123,10 @@ def test_unknown_key_is_shown_not_stored(store_session, tmp_path):
     assert session.counts()["scalars"] == 0
 
 
-def test_window_close_saves_and_keeps_every_rating(store_session, tmp_path):
+def test_window_close_saves_and_keeps_every_rating(store_session, new_teach_app, tmp_path):
     _, session = store_session
-    agent = CountingAgent(3)
-    app = TeachApp(
-        agent,
-        make_env(),
-        "MountainCar-v0",
-        session,
-        tmp_path / "agent",
-        TeachConfig(fps=60, max_frames=200),
-    )
+    app = new_teach_app(fps=60, max_frames=200)
+    agent = app.agent
 
     def hook(app: TeachApp) -> None:
         if app.result.frames == 3:
@@ -174,31 +139,19 @@ def test_window_close_saves_and_keeps_every_rating(store_session, tmp_path):
     assert CountingAgent.load(tmp_path / "agent").h.sum() == agent.h.sum()
 
 
-def test_slow_learning_never_freezes_the_window_nor_loses_ratings(store_session, tmp_path):
+def test_slow_learning_never_freezes_the_window_nor_loses_ratings(store_session, new_teach_app):
     _, session = store_session
     agent = CountingAgent(3, update_seconds=0.06)  # two frames' worth of work per update
-    app = TeachApp(
-        agent,
-        make_env(),
-        "MountainCar-v0",
-        session,
-        tmp_path / "agent",
-        TeachConfig(fps=30, max_frames=45),
-    )
+    app = new_teach_app(agent=agent, fps=30, max_frames=45)
     result = app.run(press_at({f: "/" for f in range(5, 40, 3)}))
     assert result.stalled_frames > 0  # learning held the agent, the env waited ...
     assert np.percentile(result.frame_ms, 90) < 1000 / 30  # ... the window did not
     assert session.counts()["scalars"] == 12 == len(agent.given)
 
 
-def test_env_without_frames_gets_a_clear_error(store_session, tmp_path):
-    _, session = store_session
-    from hfrl.envs.make import make
-
-    env = make("CartPole-v1", seed=0, render_mode=None)
-    app = TeachApp(
-        CountingAgent(2), env, "CartPole-v1", session, tmp_path / "a", TeachConfig(max_frames=3)
-    )
+def test_env_without_frames_gets_a_clear_error(new_teach_app):
+    env = make_env("CartPole-v1", render_mode=None)
+    app = new_teach_app(agent=CountingAgent(2), env=env, max_frames=3)
     with pytest.raises(HfrlError, match="no colour frame"):
         app.run()
 
@@ -219,18 +172,10 @@ class EveryFifthStep:
         return Scalar(value, step.t_wall, step.step, step.episode, self.name)
 
 
-def test_demo_teacher_presses_keys_in_the_same_window(store_session, tmp_path):
+def test_demo_teacher_presses_keys_in_the_same_window(store_session, new_teach_app):
     _, session = store_session
-    agent = CountingAgent(3)
-    app = TeachApp(
-        agent,
-        make_env(),
-        "MountainCar-v0",
-        session,
-        tmp_path / "a",
-        TeachConfig(fps=60, max_frames=120),
-        teacher=(teacher := EveryFifthStep()),
-    )
+    app = new_teach_app(teacher=(teacher := EveryFifthStep()), fps=60, max_frames=120)
+    agent = app.agent
     result = app.run()
     rows = session.scalars()
     assert len(rows) >= 15 and result.ratings == len(rows)
@@ -242,16 +187,14 @@ def test_demo_teacher_presses_keys_in_the_same_window(store_session, tmp_path):
     assert int(np.argmax(agent.h)) == 2 and agent.h[2] > 0
 
 
-def test_tamer_learns_the_rewarded_action(store_session, tmp_path):
+def test_tamer_learns_the_rewarded_action(store_session, new_teach_app):
     """A person who rewards 'push right' and punishes the rest, 0.5 s after seeing it."""
     from hfrl.agents.tamer import Tamer
 
     _, session = store_session
     env = make_env()
     agent = Tamer("MountainCar-v0", env.observation_space, env.action_space, seed=0)
-    app = TeachApp(
-        agent, env, "MountainCar-v0", session, tmp_path / "a", TeachConfig(fps=60, max_frames=300)
-    )
+    app = new_teach_app(agent=agent, env=env, fps=60, max_frames=300)
     shown: list[tuple[float, int | None]] = []
 
     def person(app: TeachApp) -> None:
@@ -282,32 +225,24 @@ def test_resume_loads_the_agent_and_counts_earlier_ratings(store_session, tmp_pa
     store1, s1 = open_session(paths, meta)
     agent, loaded = load_or_build_agent("tamer", env, "MountainCar-v0", 0, paths.agent_dir)
     assert not loaded and not s1.resumed
-    TeachApp(
-        agent, env, "MountainCar-v0", s1, paths.agent_dir, TeachConfig(fps=60, max_frames=80)
-    ).run(press_at({f: "z" for f in range(30, 80, 5)}))
+    teach_app(s1, paths.agent_dir, agent=agent, env=env, fps=60, max_frames=80).run(
+        press_at({f: "z" for f in range(30, 80, 5)})
+    )
     store1.close()
     store2, s2 = open_session(paths, meta)
     again, loaded = load_or_build_agent("tamer", env, "MountainCar-v0", 0, paths.agent_dir)
     obs, _ = env.reset(seed=3)
     assert loaded and s2.resumed and s2.counts()["scalars"] == 10
     np.testing.assert_allclose(again.action_preferences(obs), agent.action_preferences(obs))
-    app = TeachApp(again, env, "MountainCar-v0", s2, paths.agent_dir, TeachConfig(max_frames=1))
+    app = teach_app(s2, paths.agent_dir, agent=again, env=env, max_frames=1)
     assert app.prior_ratings == 10
     store2.close()
     with pytest.raises(HfrlError, match="was made with"):
         open_session(paths, {**meta, "agent": "coach"})
 
 
-def test_screenshot_is_written(store_session, tmp_path):
-    _, session = store_session
-    app = TeachApp(
-        CountingAgent(3),
-        make_env(),
-        "MountainCar-v0",
-        session,
-        tmp_path / "a",
-        TeachConfig(fps=60, max_frames=5),
-    )
+def test_screenshot_is_written(new_teach_app, tmp_path):
+    app = new_teach_app(fps=60, max_frames=5)
     app.run(press_at({2: "/"}))
     path = app.screenshot(tmp_path / "shots" / "teach.png")
     img = pygame.surfarray.array3d(pygame.image.load(str(path)))

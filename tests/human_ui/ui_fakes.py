@@ -164,3 +164,50 @@ class FakePreferenceAgent:
         agent.labels = [tuple(x) for x in data["labels"]]
         agent.env_steps = data["env_steps"]
         return agent
+
+
+def make_env(env_id: str = "MountainCar-v0", render_mode: str | None = "rgb_array") -> Any:
+    """A suite env drawing frames, seeded 0."""
+    from hfrl.envs.make import make
+
+    return make(env_id, seed=0, render_mode=render_mode)
+
+
+def teach_app(
+    session: Any,
+    agent_dir: str | Path,
+    agent: Any = None,
+    env: Any = None,
+    teacher: Any = None,
+    **config: Any,
+) -> Any:
+    """A live-rating app on MountainCar-v0 (a :class:`CountingAgent` unless given)."""
+    from hfrl.human_ui.teach import TeachApp, TeachConfig
+
+    return TeachApp(
+        agent if agent is not None else CountingAgent(3),
+        env if env is not None else make_env(),
+        "MountainCar-v0",
+        session,
+        Path(agent_dir),
+        TeachConfig(**config),
+        teacher=teacher,
+    )
+
+
+def compare_app(
+    session: Any, agent_dir: str | Path, agent: Any = None, teacher: Any = None, **config: Any
+) -> Any:
+    """A clip-comparison app on CartPole-v1 (a :class:`FakePreferenceAgent` unless given)."""
+    from hfrl.human_ui.compare import CompareApp, CompareConfig
+
+    agent = agent if agent is not None else FakePreferenceAgent()
+    return CompareApp(
+        agent,
+        agent.queries,
+        "CartPole-v1",
+        session,
+        Path(agent_dir),
+        CompareConfig(**config),
+        teacher=teacher,
+    )
