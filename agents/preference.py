@@ -412,7 +412,7 @@ class PreferenceAgent:
         cfg = self.config
         t0 = time.perf_counter()
         start_steps, start_labels = self.env_steps, self.labels_requested
-        fresh = len(self.labels) == 0 and self.fits == 0
+        fresh = self.labels_requested == 0 and len(self.labels) == 0 and self.fits == 0
         schedule = LabelSchedule(
             labels,
             max(1, round(cfg.label_horizon * total_steps)),

@@ -232,3 +232,13 @@ def test_cli_writes_summary_and_curve(tmp_path):
     assert len(lines) >= 3
     assert (out / "agent" / "learner.zip").exists()
     assert main(["train", "preference", "--env", "CartPole-v1", "--teacher", "perfect"]) == 2
+
+
+def test_learning_in_chunks_asks_the_random_share_once():
+    agent = cartpole()
+    queue = QueryQueue(max_pending=50)
+    agent.learn(256, source=queue, labels=8)
+    asked = agent.labels_requested
+    assert asked >= 2 and queue.pending() == asked  # nobody answered: training went on
+    agent.learn(256, source=queue, labels=0)
+    assert agent.labels_requested == asked  # no second random-policy batch
