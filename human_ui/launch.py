@@ -238,11 +238,11 @@ def teach_session(
 
     check_agent_kind(get_agent_class(agent_name), agent_name, "teach", env_id)
     check_id(env_id)
-    demo = _teacher(teacher, env_id, seed, "rate", "teach")
     env = make(env_id, seed=seed, render_mode="rgb_array")
     store = None
     try:
         check_renders(env, env_id, seed)
+        demo = _teacher(teacher, env_id, seed, "rate", "teach")
         meta = {"app": "teach", "agent": agent_name, "env_id": env_id, "seed": seed}
         store, session = open_session(paths, meta)
         agent, loaded = load_or_build_agent(agent_name, env, env_id, seed, paths.agent_dir)
@@ -314,12 +314,12 @@ def compare_session(
             "supported yet."
         )
     check_id(env_id)
-    demo = _teacher(teacher, env_id, seed, "compare", "compare")
     probe = make(env_id, seed=seed, render_mode="rgb_array")
     try:
         check_renders(probe, env_id, seed)
     finally:
         probe.close()
+    demo = _teacher(teacher, env_id, seed, "compare", "compare")
     meta = {"app": "compare", "agent": agent_name, "env_id": env_id, "seed": seed}
     store, session = open_session(paths, meta)
     try:
