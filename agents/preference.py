@@ -89,6 +89,9 @@ class _LearnedReward:
         self.explore: StateEntropyReward | None = None
         self.offset = 0.0
         self.scale = 1.0
+        self.terminal_seen = False
+        """A labelled clip has ended in a terminal state (sticky: once the absorbing state
+        matters it keeps its zero, even when later clips all run on)."""
         self._weights: Any = None
         self._bias: Any = None
 
@@ -114,7 +117,8 @@ class _LearnedReward:
         if len(obs) < 2:
             return
         r = self.ensemble.predict(obs, actions).astype(np.float64)
-        if terminal_seen:
+        self.terminal_seen = self.terminal_seen or terminal_seen
+        if self.terminal_seen:
             self.offset, self.scale = 0.0, float(np.sqrt(np.mean(r**2)))
         else:
             self.offset, self.scale = float(r.mean()), float(r.std())
@@ -137,12 +141,18 @@ class _LearnedReward:
 
     def state(self) -> dict[str, Any]:
         """What :meth:`load_state` needs to rebuild the calibration."""
-        return {"trained": self.trained, "offset": self.offset, "scale": self.scale}
+        return {
+            "trained": self.trained,
+            "offset": self.offset,
+            "scale": self.scale,
+            "terminal_seen": self.terminal_seen,
+        }
 
     def load_state(self, state: dict[str, Any]) -> None:
         """Restore a calibration saved with :meth:`state`."""
         self.trained = bool(state["trained"])
         self.offset, self.scale = float(state["offset"]), float(state["scale"])
+        self.terminal_seen = bool(state.get("terminal_seen", False))
         self._weights = None
 
 
@@ -326,13 +336,13 @@ class PreferenceAgent:
 
     def _calibrate(self, max_states: int = 5000) -> None:
         """Rescale the learner's reward on the states of the most recent labelled clips."""
-        obs, acts, terminal = [], [], False
-        count = 0
-        for pref in reversed(list(self.labels)):
+        prefs = list(self.labels)
+        terminal = any(p.left.terminated or p.right.terminated for p in prefs)
+        obs, acts, count = [], [], 0
+        for pref in reversed(prefs):
             for seg in (pref.left, pref.right):
                 obs.append(seg.obs)
                 acts.append(seg.actions)
-                terminal = terminal or seg.terminated
                 count += len(seg)
             if count >= max_states:
                 break

@@ -91,7 +91,10 @@ def test_learned_reward_keeps_absorbing_zero_and_alive_positive():
     r = agent.reward(obs, np.array([0, 1, 0]))
     assert r.shape == (3,) and np.all(np.isfinite(r))
     assert agent.ensemble.predict(obs[:1], [0], absorbing=[True])[0] == 0.0
-    assert agent.reward.scale > 0
+    assert agent.reward.scale > 0 and agent.reward.terminal_seen and agent.reward.offset == 0
+    # once an episode end has been labelled, later clips that all run on keep the zero
+    agent.reward.calibrate(obs, np.array([0, 1, 0]), terminal_seen=False)
+    assert agent.reward.offset == 0 and agent.reward.terminal_seen
     # the one-call fast path equals the ensemble's own shifted, normalised reward, rescaled
     x = np.random.default_rng(1).normal(size=(50, 4)).astype(np.float32)
     a = np.arange(50) % 2
