@@ -47,11 +47,26 @@ def frame_surface(frame: np.ndarray, box: tuple[int, int]) -> pygame.Surface:
     return pygame.transform.scale(surf, size)  # nearest neighbour: crisp
 
 
-@lru_cache(maxsize=8)
 def font(size: int, bold: bool = False) -> pygame.font.Font:
-    """The app font at ``size`` points (pygame's bundled font, so it exists everywhere)."""
+    """The app font at ``size`` points (pygame's bundled font, so it exists everywhere).
+
+    Fonts are cached while the font module stays up; something calling ``pygame.quit()``
+    (an env's ``close``, say) ends them, and they are made afresh (opening a window
+    clears the cache too, see :func:`forget_fonts`).
+    """
     if not pygame.font.get_init():
         pygame.font.init()
+        _font.cache_clear()
+    return _font(size, bold)
+
+
+def forget_fonts() -> None:
+    """Drop the cached fonts (they die with the font module; call after re-initialising it)."""
+    _font.cache_clear()
+
+
+@lru_cache(maxsize=16)
+def _font(size: int, bold: bool) -> pygame.font.Font:
     f = pygame.font.Font(None, size)
     f.set_bold(bold)
     return f

@@ -6,6 +6,7 @@ import os
 import sys
 
 import pygame
+from hfrl.human_ui import draw
 
 HEADLESS_DRIVERS = frozenset({"dummy", "offscreen"})
 """SDL video drivers that draw into memory only: nobody can see the window or type in it."""
@@ -47,6 +48,7 @@ def open_window(size: tuple[int, int], title: str) -> tuple[pygame.Surface, bool
     headless = headless or pygame.display.get_driver() in HEADLESS_DRIVERS
     pygame.display.set_caption(title)
     pygame.font.init()
+    draw.forget_fonts()  # fonts made before a pygame.quit() elsewhere are dead
     pygame.key.set_repeat()  # one rating per press, however long it is held
     return screen, headless
 

@@ -247,3 +247,23 @@ def test_screenshot_is_written(new_teach_app, tmp_path):
     path = app.screenshot(tmp_path / "shots" / "teach.png")
     img = pygame.surfarray.array3d(pygame.image.load(str(path)))
     assert img.shape[0] >= 600 and img.std() > 20
+
+
+@pytest.mark.parametrize("name", ["deep-tamer", "deep-coach"])
+def test_deep_agents_learn_in_their_own_thread_in_the_app(name, store_session, new_teach_app):
+    """The app builds them with worker='on': no SGD step runs under the app's agent lock."""
+    from hfrl.human_ui.session import build_agent
+
+    _, session = store_session
+    env = make_env("CartPole-v1")
+    agent = build_agent(name, env, "CartPole-v1", seed=0)
+    assert agent.config.worker == "on" and agent.threaded
+    app = new_teach_app(agent=agent, env=env, fps=60, max_frames=60)
+    keys = press_at({f: "/" if f % 2 else "z" for f in range(30, 60, 3)})
+    threaded = []
+    result = app.run(lambda a: (threaded.append(agent.threaded), keys(a)))
+    assert all(threaded) and agent.updates > 0  # SGD steps ran, in the agent's thread
+    assert result.ratings == 10 == session.counts()["scalars"] == agent.feedback_count
+    assert np.percentile(result.frame_ms, 90) < 1000 / 60
+    assert not agent.threaded  # the app stopped the agent's thread on the way out
+    assert (app.agent_dir / "agent.json").exists()
