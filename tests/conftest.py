@@ -13,11 +13,12 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _few_torch_threads():
-    """CI has 2 cores; keep torch from oversubscribing them."""
+def _one_torch_thread():
+    """The tests' networks are small: one intra-op thread is fastest and never oversubscribes
+    CI's 2 cores (2 threads made the preference tests 25x slower under load)."""
     import torch
 
     before = torch.get_num_threads()
-    torch.set_num_threads(min(before, 2))
+    torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
