@@ -73,3 +73,42 @@ def test_feedback_queue_releases_ratings_when_due():
         q.push(Scalar(1.0, t, 0, 0))
     assert [r.t_wall for r in q.pop_due(0.3)] == [0.1, 0.3]
     assert len(q) == 1 and [r.t_wall for r in q.pop_all()] == [0.5]
+
+
+class _Idle:
+    """An agent that never pushes (MountainCar action 1): every episode runs to the cap."""
+
+    def act(self, obs, greedy=False):
+        return 1
+
+    def observe(self, step):
+        pass
+
+    def give(self, feedback):
+        pass
+
+    def update(self):
+        pass
+
+    def save(self, directory):
+        pass
+
+
+def test_evaluation_uses_the_runs_episode_cap_not_the_envs_default(tmp_path):
+    from hfrl.training.evaluate import evaluate
+    from hfrl.training.results import RunRecorder
+    from hfrl.training.scalar_loop import ScalarRunConfig, run_scalar_training
+
+    # MountainCar's own limit is 200 steps; a larger cap must reach evaluation too.
+    assert evaluate(_Idle(), "MountainCar-v0", episodes=2, max_steps=350) == (-350.0, 0.0)
+    assert evaluate(_Idle(), "MountainCar-v0", episodes=1, max_steps=50)[0] == -50.0
+    assert evaluate(_Idle(), "MountainCar-v0", episodes=1)[0] == -200.0
+    config = ScalarRunConfig(
+        "tamer", "MountainCar-v0", "perfect", episodes=1, max_episode_steps=300,
+        eval_every=1, curve_eval_episodes=1, eval_episodes=2, progress=False,
+    )  # fmt: skip
+    summary = run_scalar_training(config, RunRecorder(tmp_path), agent=_Idle())
+    assert summary["env_steps"] == 300
+    assert summary["eval_return_mean"] == pytest.approx(-300.0)
+    rows = list(csv.DictReader((tmp_path / "curve.csv").open()))
+    assert [float(r["return"]) for r in rows] == [-300.0, -300.0]

@@ -40,8 +40,11 @@ def evaluate(
         env_id: environment to evaluate on (made with :func:`hfrl.envs.make.make`).
         episodes: number of episodes; episode ``i`` is reset with seed ``seed + i``.
         seed: base seed, so the same agent gets the same score.
-        max_steps: optional cap on steps per episode.
-        env: an already made env to reuse instead of making one.
+        max_steps: optional cap on steps per episode. An env made here gets it as its
+            time limit (``max_episode_steps``), so a run that trains with a cap above the
+            env's default (MountainCar's 200) is also evaluated with it.
+        env: an already made env to reuse instead of making one (its own time limit
+            stays; ``max_steps`` can only shorten its episodes).
     """
     if episodes < 1:
         raise ValueError(f"episodes must be >= 1, got {episodes}")
@@ -49,7 +52,7 @@ def evaluate(
     if own:
         from hfrl.envs.make import make
 
-        env = make(env_id, seed=seed, render_mode=None)
+        env = make(env_id, seed=seed, render_mode=None, max_episode_steps=max_steps)
     try:
         returns = [run_episode(agent, env, seed + i, max_steps) for i in range(episodes)]
     finally:
