@@ -137,7 +137,8 @@ def start_command(
 
     from hfrl.seeding import seed_everything
 
-    torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
+    # the UI thread needs a core: learning with every core stalls it (and the label queue)
+    torch.set_num_threads(max(1, min(2, (os.cpu_count() or 2) - 1)))
     seed_everything(args.seed)
     paths = session_paths(args.dir, args.session, app, agent, args.env)
     return Launch(teacher, max_seconds, headless, paths)

@@ -50,6 +50,11 @@ def run(args: argparse.Namespace) -> int:
         f"agent saved to {paths.agent_dir}."
     )
     if launch.teacher is not None and result.labels:
-        print(f"hfrl compare: about {result.labels / minutes:.0f} labels a minute.")
+        waited = max(result.waits_s, default=0.0)
+        print(
+            f"hfrl compare: about {result.labels / minutes:.0f} labels a minute; the first pair "
+            f"came after {result.first_pair_s or 0:.1f} s, the longest wait for a pair after "
+            f"that was {waited:.1f} s."
+        )
     print(resume_hint(f"hfrl compare --env {args.env}", paths, args.dir))
     return 0
