@@ -220,8 +220,8 @@ class DeepCoach(DeepAgentBase):
         return idx, c.trace_lambda**ages
 
     def give(self, feedback: Feedback) -> None:
-        """Store the rated window with the rating and queue one minibatch update (cheap: the
-        update runs in :meth:`update` or in the worker thread)."""
+        """Queue the rated window with its rating (cheap: storing it and the minibatch update
+        run in :meth:`update` or in the worker thread)."""
         if not isinstance(feedback, Scalar):
             raise HfrlError(f"deep-coach learns from scalar ratings, not {type(feedback).__name__}")
         self.feedback_count += 1
@@ -237,9 +237,7 @@ class DeepCoach(DeepAgentBase):
             weights=weights.astype(np.float32),
             value=float(feedback.value),
         )
-        with self.worker.lock:
-            self.buffer.append(window)
-        self.worker.put(None)
+        self.worker.put(window)  # stored by the update itself: give() never waits for training
 
     def update(self) -> dict[str, float]:
         """Run the updates queued by ratings (inline, or already in the worker); statistics."""
@@ -271,11 +269,10 @@ class DeepCoach(DeepAgentBase):
         entropy = -(logp_all.exp() * logp_all).sum(1).mean()
         return -(objective + self.config.entropy_coef * entropy), entropy
 
-    def _train_job(self, job: None) -> None:
-        """One minibatch update on the stored windows (the newest always among them)."""
+    def _train_job(self, window: _Window) -> None:
+        """Store ``window``, then one minibatch update on the stored windows (it among them)."""
+        self.buffer.append(window)
         n = len(self.buffer)
-        if n == 0:
-            return
         m = min(self.config.batch_size, n)
         # the newest window always takes part; the rest are drawn without replacement
         picks = [n - 1, *(self.rng.choice(n - 1, size=m - 1, replace=False) if m > 1 else [])]
