@@ -34,7 +34,8 @@ class DeepAgentBase(ABC):
         action_space: Discrete.
         config: the subclass's config; it has ``hidden``, ``lr``, ``device``,
             ``autoencoder_frames``, ``autoencoder_epochs``, ``freeze_encoder``, ``worker``
-            and ``frame_seconds``.
+            and ``frame_seconds`` (and optionally ``dueling``, see :class:`ObsNet`, and
+            ``normalize_frames``, see :meth:`fit_frame_input`).
         seed: seed of the agent's generator and of torch's initialisation.
         slow_limit: ``worker="auto"`` moves to the thread after this many slow updates.
         optional: update jobs the thread may skip when behind (see :class:`UpdateWorker`).
@@ -73,7 +74,14 @@ class DeepAgentBase(ABC):
         self.device = torch.device(resolve_device(c.device))
         self.rng = np.random.default_rng(seed)
         torch.manual_seed(seed)
-        self.net = ObsNet(self.obs_shape, self.n_actions, c.hidden, self.low, self.high)
+        self.net = ObsNet(
+            self.obs_shape,
+            self.n_actions,
+            c.hidden,
+            self.low,
+            self.high,
+            dueling=bool(getattr(c, "dueling", False)),
+        )
         self.net.to(self.device)
         self.pretrained = False
         self.optim = torch.optim.Adam(self._trainable(), lr=c.lr)
@@ -81,6 +89,9 @@ class DeepAgentBase(ABC):
         self.feedback_count = 0
         self.updates = 0
         self._last_loss = float("nan")
+        norm_frames = int(getattr(c, "normalize_frames", 0))
+        if norm_frames > 0 and self.image:
+            self.fit_frame_input(norm_frames)
         if c.autoencoder_frames > 0 and self.image:
             self.pretrain_autoencoder(c.autoencoder_frames, c.autoencoder_epochs)
         self.worker = UpdateWorker(
@@ -119,6 +130,14 @@ class DeepAgentBase(ABC):
         self.optim.step()
         self.updates += 1
         self._last_loss = float(loss.detach())
+
+    def fit_frame_input(self, frames: int) -> None:
+        """Standardise the CNN's input by ``frames`` random-policy frame stacks
+        (:meth:`FrameEncoder.fit_input`)."""
+        if self.net.encoder is None:
+            raise HfrlError("frame input normalisation needs image observations")
+        data = random_frames(self.env_id, frames, self.seed + 11, self.rng, self.n_actions)
+        self.net.encoder.fit_input(data)
 
     def pretrain_autoencoder(self, frames: int, epochs: int = 3, batch: int = 32) -> float:
         """Pretrain the CNN encoder to reconstruct random-policy frame stacks; final MSE."""
@@ -169,13 +188,16 @@ class DeepAgentBase(ABC):
     def _rebuild(
         cls, directory: str | Path, device: str | None, space_of: Any
     ) -> tuple[Any, dict[str, Any], Path]:
-        """A fresh agent from a save's ``agent.json`` (no pretraining: the saved weights
-        hold it), its metadata and directory; ``space_of(meta)`` gives its observation
+        """A fresh agent from a save's ``agent.json`` (no pretraining or input fitting: the
+        saved weights hold them), its metadata and directory; ``space_of(meta)`` gives its observation
         space, ``device`` overrides the saved one."""
         import gymnasium as gym
 
         d, meta, config = load_meta(directory, cls)
-        config = dataclasses.replace(config, autoencoder_frames=0)
+        skip = {"autoencoder_frames": 0}  # the saved weights (and input statistics) hold it
+        if hasattr(config, "normalize_frames"):
+            skip["normalize_frames"] = 0
+        config = dataclasses.replace(config, **skip)
         if device is not None:
             config = dataclasses.replace(config, device=device)
         agent = cls(

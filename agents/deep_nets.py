@@ -24,10 +24,19 @@ def mlp(sizes: list[int]) -> nn.Sequential:
 
 
 class FrameEncoder(nn.Module):
-    """Nature-CNN encoder of uint8 frame stacks (C, 84, 84), scaled by 1/255."""
+    """Nature-CNN encoder of uint8 frame stacks (C, 84, 84).
+
+    Its input is ``(x - mean) / scale``: by default ``mean = 0`` and ``scale = 255``;
+    :meth:`fit_input` sets ``mean`` to the per-pixel mean of sample frames and ``scale``
+    to the RMS of their deviations from it, so the static screen reads as 0 and what moves
+    (a ball, a player) stands out at unit scale instead of a few hundredths of the
+    [0, 1] range. Both are buffers, saved with the weights.
+    """
 
     def __init__(self, channels: int, size: int) -> None:
         super().__init__()
+        self.register_buffer("mean", torch.zeros(channels, size, size))
+        self.register_buffer("scale", torch.tensor(255.0))
         self.convs = nn.Sequential(
             nn.Conv2d(channels, 32, 8, 4),
             nn.ReLU(),
@@ -40,8 +49,17 @@ class FrameEncoder(nn.Module):
             self.out_shape = tuple(self.convs(torch.zeros(1, channels, size, size)).shape[1:])
         self.out_dim = int(np.prod(self.out_shape))
 
+    def fit_input(self, frames: np.ndarray) -> None:
+        """Standardise the input by the per-pixel mean of ``frames`` (N, C, H, W) and the
+        RMS of their deviations from it (floored at 1 grey level)."""
+        data = torch.as_tensor(np.asarray(frames), dtype=torch.float32)
+        mean = data.mean(dim=0)
+        rms = float(((data - mean) ** 2).mean().sqrt())
+        self.mean.copy_(mean.to(self.mean.device))
+        self.scale.fill_(max(rms, 1.0))
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.convs(x.float() / 255.0).flatten(1)
+        return self.convs((x.float() - self.mean) / self.scale).flatten(1)
 
 
 class FrameDecoder(nn.Module):
@@ -73,6 +91,10 @@ class ObsNet(nn.Module):
         hidden: hidden layer sizes of the MLP (the head, after an encoder).
         low: lower ends of the vector feature ranges (None for frames).
         high: upper ends of the vector feature ranges (None for frames).
+        dueling: split the last layer into a state value ``V(s)`` and mean-centred action
+            offsets: ``out(s, a) = V(s) + A(s, a) - mean_b A(s, b)``. Training one action's
+            output then moves the others the opposite way (by ``1/n`` of the step), instead
+            of dragging them along through the shared layers.
     """
 
     def __init__(
@@ -82,8 +104,10 @@ class ObsNet(nn.Module):
         hidden: tuple[int, ...],
         low: np.ndarray | None,
         high: np.ndarray | None,
+        dueling: bool = False,
     ) -> None:
         super().__init__()
+        self.dueling = dueling
         self.image = len(obs_shape) == 3
         if self.image:
             self.encoder: FrameEncoder | None = FrameEncoder(obs_shape[0], obs_shape[1])
@@ -94,12 +118,17 @@ class ObsNet(nn.Module):
             assert low is not None and high is not None
             self.register_buffer("low", torch.as_tensor(low, dtype=torch.float32))
             self.register_buffer("span", torch.as_tensor(high - low, dtype=torch.float32))
-        self.head = mlp([in_dim, *hidden, n_actions])
+        self.head = mlp([in_dim, *hidden, n_actions + (1 if dueling else 0)])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.encoder is not None:
-            return self.head(self.encoder(x))
-        return self.head(2.0 * (x.float().flatten(1) - self.low) / self.span - 1.0)
+            out = self.head(self.encoder(x))
+        else:
+            out = self.head(2.0 * (x.float().flatten(1) - self.low) / self.span - 1.0)
+        if not self.dueling:
+            return out
+        value, offsets = out[:, :1], out[:, 1:]
+        return value + offsets - offsets.mean(dim=1, keepdim=True)
 
 
 def random_frames(

@@ -53,6 +53,10 @@ class DeepTamerConfig:
     """Hidden layer sizes of the MLP (vector states) or of the head after the CNN encoder."""
     lr: float = 1e-3
     """Adam learning rate."""
+    dueling: bool = False
+    """Ĥ(s, a) = V(s) + A(s, a) − mean_b A(s, b) (see :class:`ObsNet`): a rating of the
+    taken action moves the untaken ones the other way, so an action rated down falls
+    below the rest instead of taking them down with it through the shared layers."""
     delay_min: float = 0.2
     """Shortest trainer delay credited, seconds (Warnell et al.: 0.2)."""
     delay_max: float = 4.0
@@ -68,6 +72,10 @@ class DeepTamerConfig:
     autoencoder_frames: int = 0
     """Frames (CNN only): pretrain the encoder as an autoencoder on this many random-policy
     frames before learning (0: no pretraining)."""
+    normalize_frames: int = 0
+    """Frames (CNN only): standardise the CNN's input by the per-pixel mean and the RMS
+    deviation of this many random-policy frames before learning (0: plain ``x / 255``).
+    Without it the static screen swamps small moving objects (Bowling's ball)."""
     autoencoder_epochs: int = 3
     """Passes over the pretraining frames."""
     freeze_encoder: bool = True

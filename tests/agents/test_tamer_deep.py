@@ -195,3 +195,43 @@ def test_continuous_actions_get_a_clear_error():
     env = gym.make("Pendulum-v1")
     with pytest.raises(HfrlError, match=r"discrete action space.*ALE/<Game>-v5"):
         DeepTamer("Pendulum-v1", env.observation_space, env.action_space)
+
+
+def test_dueling_head_moves_untaken_actions_the_other_way():
+    """Ĥ = V + A - mean(A): rating the taken action also trains the untaken actions' rows."""
+    agent = cartpole_agent(delay_max=0.8, worker="off", replay_every=10**9, dueling=True)
+    s = np.array([0.0, 0.0, 0.02, 0.1], dtype=np.float32)
+    x = torch.as_tensor(s)[None]
+    raw = agent.net.head(2.0 * (x - agent.net.low) / agent.net.span - 1.0)
+    h = agent.net(x)
+    assert raw.shape == (1, 3) and h.shape == (1, 2)
+    torch.testing.assert_close(h.mean(dim=1), raw[:, 0])  # the mean over actions is V(s)
+    last = agent.net.head[-1].weight.detach().clone()  # rows: V, A(0), A(1)
+    before = agent.h_values(s)
+    for i in range(10):
+        agent.observe(_step(s, 0, 0.1 * i, i))
+    agent.give(Scalar(-1.0, 1.2, 10, 0))
+    agent.update()
+    assert agent.updates == 1
+    after_w = agent.net.head[-1].weight.detach()
+    assert not after_w[2].equal(last[2])  # the untaken action's row moved too
+    a_gap = lambda h: h[1] - h[0]  # noqa: E731
+    assert a_gap(agent.h_values(s)) > a_gap(before)  # action 0 fell relative to action 1
+
+
+def test_frame_input_normalisation_is_fitted_saved_and_loaded(tmp_path):
+    space = gym.spaces.Box(0, 255, (4, 84, 84), np.uint8)
+    config = DeepTamerConfig(normalize_frames=24, worker="off", dueling=True)
+    agent = DeepTamer("ALE/Bowling-v5", space, gym.spaces.Discrete(6), config)
+    enc = agent.net.encoder
+    assert 1.0 <= float(enc.scale) < 255.0 and float(enc.mean.max()) > 0
+    # The mean frame itself is a zero input: only departures from the screen register.
+    mean_frame = enc.mean.round().clamp(0, 255).to(torch.uint8)[None]
+    x = (mean_frame.float() - enc.mean) / enc.scale
+    assert float(x.abs().max()) <= 0.5 / float(enc.scale) + 1e-6
+    obs = mean_frame[0].numpy()
+    agent.save(tmp_path)
+    loaded = DeepTamer.load(tmp_path)
+    assert torch.equal(loaded.net.encoder.mean, enc.mean)
+    assert float(loaded.net.encoder.scale) == float(enc.scale)
+    np.testing.assert_allclose(loaded.h_values(obs), agent.h_values(obs), rtol=1e-6)
