@@ -33,9 +33,15 @@ Credited records, frame-stack alignment and action indices were checked and are 
 Measured on CPU (1 torch thread, shared 2-core machine, no GPU lent), 3 greedy episodes,
 random policy on the same episode seeds:
 
-- ``human`` (default): 842 ratings, Deep TAMER 143.0 ± 7.3 vs random 23.7 ± 7.7; +100.6
-  over DQN's 42.4 (106 s wall).
-- ``perfect`` (explore 0, replay every 10): 13,500 ratings, 193.7 ± 16.7; +151.3 (254 s).
+- ``human`` (default, seed 0): 842 ratings, Deep TAMER 143.0 ± 7.3 vs random 23.7 ± 7.7;
+  +100.6 over DQN's 42.4 (90-106 s wall; a rerun gives the same figures). ``--seed 1``:
+  181.0 ± 42.4 vs random 18.7 ± 2.4 (+138.6).
+  ``--seed 2``: 0.0 ± 0.0 vs random 23.0 ± 5.1 (-42.4): the greedy agent stands at the
+  bottom of the lane pressing DOWN with the ball in hand for the whole episode (while
+  learning, 5% random actions threw the ball for it, so that stall was hardly rated).
+  With ``--explore 0`` (the paper's pure greedy agent): seeds 0/1/2 score 79.7 / 0.0
+  (389 ratings) / 126.3. Median over seeds 0-2: 143.0 with explore 0.05, 79.7 without.
+- ``perfect``: 13,500 ratings, 193.7 ± 16.7 vs random 23.7 ± 7.7; +151.3 (221 s wall).
 - Before these changes: ``human`` 0.0, ``perfect`` 0.0, ``hindsight`` 30.0 ± 0.0.
 """
 
