@@ -100,7 +100,7 @@ class _LearnedReward:
 
         The learner's reward is mean_k((r_k − r_k(absorbing)) / scale_k), then
         (· − offset) / scale: a weighted sum of the members' raw outputs plus a constant,
-        so each step needs one network call (the absorbing value is computed here once).
+        so each step needs one network call (the ensemble caches the absorbing value).
         """
         import torch
 
@@ -108,7 +108,7 @@ class _LearnedReward:
         with torch.no_grad():
             k = ens.n_members
             member = 1.0 / (k * ens.scale)
-            base = (ens.absorbing_raw() * member).sum()
+            base = (ens.absorbing_value() * member).sum()
             self._weights = (member / self.scale).unsqueeze(1)
             self._bias = -(base + self.offset) / self.scale
 

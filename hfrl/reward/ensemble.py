@@ -80,6 +80,8 @@ class RewardEnsemble:
         """Per-member spread of shifted predictions on recent states (the normaliser)."""
         self.l2 = torch.full((k,), TrainConfig().l2_init, device=self.device)
         """Per-member L2 coefficient, adapted by :meth:`fit` and kept between fits."""
+        self._absorbing: torch.Tensor | None = None
+        """Cached :meth:`absorbing_raw` for prediction; cleared when the weights change."""
 
     # ----------------------------------------------------------------- construction
     def _build(self) -> EnsembleMLP | EnsembleCNN:
@@ -164,6 +166,13 @@ class RewardEnsemble:
         )
         return self.raw(obs, act, torch.ones(1, dtype=torch.bool, device=self.device))[:, 0]
 
+    @torch.no_grad()
+    def absorbing_value(self) -> torch.Tensor:
+        """:meth:`absorbing_raw` for prediction, computed once per set of weights."""
+        if self._absorbing is None:
+            self._absorbing = self.absorbing_raw()
+        return self._absorbing
+
     def _chunk(self) -> int:
         return 256 if self.spec.image else 65536
 
@@ -175,7 +184,7 @@ class RewardEnsemble:
         r'_k(s, a) = (r_k(s, a) − r_k(absorbing)) / scale_k, exactly 0 on absorbing rows.
         """
         obs_t, act_t, abs_t = self.as_tensors(obs, actions, absorbing)
-        base = self.absorbing_raw().unsqueeze(1)
+        base = self.absorbing_value().unsqueeze(1)
         outs = []
         for i in range(0, obs_t.shape[0], self._chunk()):
             sl = slice(i, i + self._chunk())
@@ -275,7 +284,9 @@ class RewardEnsemble:
         Returns training statistics (see :func:`hfrl.reward.training.fit_ensemble`).
         """
         config = config or TrainConfig()
+        self._absorbing = None
         stats = fit_ensemble(self, dataset, config)
+        self._absorbing = None
         self.fit_scale(*dataset.real_steps(max_steps=config.scale_states, seed=config.seed))
         return stats
 
@@ -304,6 +315,7 @@ class RewardEnsemble:
         """Load tensors saved by :meth:`state_dict`."""
         net = {k[4:]: v for k, v in state.items() if k.startswith("net.")}
         self.net.load_state_dict(net)
+        self._absorbing = None
         self.scale = state["scale"].to(self.device)
         self.l2 = state["l2"].to(self.device)
 

@@ -191,3 +191,16 @@ def test_cnn_ensemble_fits_image_pairs_end_to_end(tmp_path):
     assert ens.disagreement([(a, b) for a, b, _ in pairs]).shape == (6,)
     back = RewardEnsemble.load(ens.save(tmp_path / "cnn"), device="cpu")
     assert np.array_equal(back.predict_members(pairs[0][0].obs, pairs[0][0].actions), after)
+
+
+def test_cached_absorbing_value_follows_the_weights():
+    ens = RewardEnsemble(VEC, spaces.Discrete(2), RewardEnsembleConfig(seed=4), "cpu")
+    before = ens.absorbing_value().clone()
+    ens.fit(PreferenceDataset.from_pairs(_toy_pairs(40)), TrainConfig(epochs=3, min_steps=0))
+    after = ens.absorbing_value()
+    assert not torch.equal(before, after)
+    assert torch.equal(after, ens.absorbing_raw().detach())
+    fresh = RewardEnsemble(VEC, spaces.Discrete(2), RewardEnsembleConfig(seed=4), "cpu")
+    fresh.absorbing_value()
+    fresh.load_state_dict(ens.state_dict())
+    assert torch.equal(fresh.absorbing_value(), after)
