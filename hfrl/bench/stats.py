@@ -4,12 +4,13 @@ IQM (Agarwal et al. 2021, "Deep RL at the edge of the statistical precipice") is
 the middle 50% of the scores. When the number of scores ``n`` is not a multiple of 4 the
 middle 50% does not fall on whole observations; two conventions exist:
 
-- ``"fractional"`` (the default here): each sorted score ``x_(i)`` stands for the slice
+- ``"trim"`` (the default, the field's convention): drop ``floor(n/4)`` scores at each end
+  and average the rest. This is what rliable's ``aggregate_iqm`` computes
+  (``scipy.stats.trim_mean(x, 0.25)``), so tables compare with published figures.
+- ``"fractional"``: each sorted score ``x_(i)`` stands for the slice
   ``[(i-1)/n, i/n]`` of the empirical distribution and is weighted by the part of that slice
-  inside ``[0.25, 0.75]``. This is the interquartile mean of the empirical distribution, the
-  textbook definition; it uses every score that reaches the middle half, partially.
-- ``"trim"``: drop ``floor(n/4)`` scores at each end and average the rest. This is what
-  rliable's ``aggregate_iqm`` computes (``scipy.stats.trim_mean(x, 0.25)``).
+  inside ``[0.25, 0.75]``: the interquartile mean of the empirical distribution, which uses
+  every score that reaches the middle half, partially.
 
 Both agree when ``n`` is a multiple of 4. Confidence intervals use the percentile bootstrap,
 stratified as in rliable: scores are resampled with replacement *within* each stratum (for
@@ -26,7 +27,7 @@ import numpy as np
 IqmMethod = Literal["fractional", "trim"]
 
 
-def iqm_weights(n: int, method: IqmMethod = "fractional") -> np.ndarray:
+def iqm_weights(n: int, method: IqmMethod = "trim") -> np.ndarray:
     """Weights (summing to 1) of the ``n`` sorted scores in the IQM.
 
     Args:
@@ -49,14 +50,14 @@ def iqm_weights(n: int, method: IqmMethod = "fractional") -> np.ndarray:
 
 
 def iqm(
-    scores: Sequence[float] | np.ndarray, axis: int = -1, method: IqmMethod = "fractional"
+    scores: Sequence[float] | np.ndarray, axis: int = -1, method: IqmMethod = "trim"
 ) -> np.ndarray | float:
     """Interquartile mean of ``scores`` along ``axis``.
 
     Args:
         scores: finite values; with more than one dimension the IQM is taken along ``axis``.
         axis: axis of the seeds.
-        method: ``"fractional"`` (default) or ``"trim"`` (rliable's); see the module docstring.
+        method: ``"trim"`` (default, rliable's) or ``"fractional"``; see the module docstring.
 
     Returns:
         A float for 1-D input, else an array without ``axis``.
@@ -129,7 +130,7 @@ def bootstrap_band(
     n_boot: int = 1000,
     confidence: float = 0.95,
     seed: int = 0,
-    method: IqmMethod = "fractional",
+    method: IqmMethod = "trim",
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """IQM across seeds at each x of aligned curves, with a percentile bootstrap band.
 

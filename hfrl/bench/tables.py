@@ -169,8 +169,8 @@ def render_markdown(
         lines += [suite.description, ""]
     lines += [
         f"{n_done} of {len(suite.cells)} cells finished. Final return: greedy evaluation on the "
-        "true reward at the end of training; IQM across seeds (fractional interquartile mean, "
-        "`hfrl.bench.stats`) with a 95% percentile-bootstrap interval "
+        "true reward at the end of training; IQM across seeds (rliable's trimmed mean, "
+        "`scipy.stats.trim_mean(x, 0.25)`: drop ⌊n/4⌋ seeds at each end; `hfrl.bench.stats`) with a 95% percentile-bootstrap interval "
         f"({N_BOOT} resamples of the seeds). Human minutes use the cost model of `hfrl/effort.py`: "
         "live rating costs the time spent watching (env steps / fps); a clip comparison costs 4 s.",
         "",

@@ -15,7 +15,26 @@ def test_iqm_multiple_of_four_is_mean_of_middle_half():
     """
     x = [100, 7, 1, 3, 5, 2, 6, 4]
     assert iqm(x) == pytest.approx(4.5)
-    assert iqm(x, method="trim") == pytest.approx(4.5)
+    assert iqm(x, method="fractional") == pytest.approx(4.5)
+
+
+@pytest.mark.parametrize(
+    ("scores", "expected"),
+    [
+        # n = 3: floor(3/4) = 0 dropped, the mean of all three (the issue's example).
+        ([10, 200, 500], 710 / 3),
+        # n = 4: one dropped at each end of 1 2 4 100 -> (2 + 4) / 2.
+        ([100, 2, 1, 4], 3.0),
+        # n = 5: one dropped at each end of 1 2 4 8 100 -> (2 + 4 + 8) / 3.
+        ([8, 1, 100, 2, 4], 14 / 3),
+        # n = 10: two dropped at each end of 0..9 shifted -> mean of 2..7 = 4.5; with outliers.
+        ([-50, 1, 2, 3, 4, 5, 6, 7, 8, 1000], (2 + 3 + 4 + 5 + 6 + 7) / 6),
+    ],
+)
+def test_iqm_default_is_rliables_trimmed_mean(scores, expected):
+    """The default IQM is rliable's: scipy.stats.trim_mean(x, 0.25) drops floor(n/4) at each end."""
+    assert iqm(scores) == pytest.approx(expected)
+    assert iqm(scores, method="trim") == pytest.approx(expected)
 
 
 def test_iqm_fractional_weights_n5():
@@ -23,29 +42,28 @@ def test_iqm_fractional_weights_n5():
 
     Weights /0.5: 0, 0.3, 0.4, 0.3, 0. For sorted 1 2 4 8 100:
     0.3*2 + 0.4*4 + 0.3*8 = 0.6 + 1.6 + 2.4 = 4.6.
-    The trimmed (rliable / scipy trim_mean) IQM drops floor(5/4) = 1 at each end:
-    (2 + 4 + 8) / 3 = 14/3.
     """
-    np.testing.assert_allclose(iqm_weights(5), [0, 0.3, 0.4, 0.3, 0])
-    assert iqm([8, 1, 100, 2, 4]) == pytest.approx(4.6)
-    assert iqm([8, 1, 100, 2, 4], method="trim") == pytest.approx(14 / 3)
+    np.testing.assert_allclose(iqm_weights(5, "fractional"), [0, 0.3, 0.4, 0.3, 0])
+    assert iqm([8, 1, 100, 2, 4], method="fractional") == pytest.approx(4.6)
 
 
 def test_iqm_small_n():
-    """n = 1: the score. n = 2: the mean. n = 3: overlaps 1/12, 1/3, 1/12 -> weights 1/6, 2/3, 1/6:
-    for 0 3 6 -> 0 + 2 + 1 = 3; for 0 0 12 -> 12/6 = 2 (trim keeps all three: mean 4).
+    """n = 1: the score. n = 2: the mean. n = 3 fractional: overlaps 1/12, 1/3, 1/12 -> weights
+    1/6, 2/3, 1/6: for 0 3 6 -> 0 + 2 + 1 = 3; for 0 0 12 -> 12/6 = 2 (trim keeps all: mean 4).
     """
     assert iqm([7.0]) == 7.0
     assert iqm([1.0, 4.0]) == pytest.approx(2.5)
-    assert iqm([6, 0, 3]) == pytest.approx(3.0)
-    assert iqm([0, 12, 0]) == pytest.approx(2.0)
-    assert iqm([0, 12, 0], method="trim") == pytest.approx(4.0)
+    assert iqm([6, 0, 3], method="fractional") == pytest.approx(3.0)
+    assert iqm([0, 12, 0], method="fractional") == pytest.approx(2.0)
+    assert iqm([0, 12, 0]) == pytest.approx(4.0)
 
 
 def test_iqm_along_an_axis():
-    """Rows are seeds: column-wise IQM of [[0, 10], [4, 20], [8, 90]] is [4, 1/6*10 + 2/3*20 + 1/6*90]."""
+    """Rows are seeds: n = 3 keeps all, so the column-wise IQM of [[0, 10], [4, 20], [8, 90]]
+    is the column mean [4, 40]; fractional: [4, 1/6*10 + 2/3*20 + 1/6*90]."""
     x = np.array([[0, 10], [4, 20], [8, 90]], dtype=float)
-    np.testing.assert_allclose(iqm(x, axis=0), [4.0, 10 / 6 + 40 / 3 + 15])
+    np.testing.assert_allclose(iqm(x, axis=0), [4.0, 40.0])
+    np.testing.assert_allclose(iqm(x, axis=0, method="fractional"), [4.0, 10 / 6 + 40 / 3 + 15])
 
 
 def test_percentile_interval_hand_values():
