@@ -16,7 +16,7 @@ Two ways to build e (``CoachConfig.credit``):
   trace — which λ — it applies to (the paper's per-feedback-value trace sets).
 - ``"window"`` (default): the trace of a rating at t_f is the credit-weighted sum
   ``e = Σ_i w_i ∇_θ log π(a_i | s_i)``, w_i the share of step i's display interval inside
-  the delay window [t_f − delay_hi, t_f − delay_lo] (the same
+  the delay window [t_f − delay_max, t_f − delay_min] (the same
   :class:`hfrl.credit.CreditAssigner` as TAMER). When a person's delay varies over
   0.2–0.8 s this puts the update where the rated step can be; a fixed d cannot.
 
@@ -66,9 +66,9 @@ class CoachConfig:
     credit: str = "window"
     """How a rating's trace is built: ``"window"`` (delay-window credit) or ``"trace"``
     (the paper's eligibility trace with a delay offset d)."""
-    delay_lo: float = 0.2
+    delay_min: float = 0.2
     """Window credit: shortest trainer reaction delay credited (seconds)."""
-    delay_hi: float = 0.8
+    delay_max: float = 0.8
     """Window credit: longest trainer reaction delay credited (seconds)."""
     trace_lambda: float = 0.8
     """Trace credit: λ of the trace used by ratings with no entry in ``value_lambdas``."""
@@ -101,9 +101,9 @@ class CoachConfig:
                 raise HfrlError(f"coach trace λ must lie in [0, 1], got {lam}")
         if self.delay_seconds < 0 or (self.delay_steps is not None and self.delay_steps < 0):
             raise HfrlError("coach delay_seconds and delay_steps must be >= 0")
-        if not 0.0 <= self.delay_lo < self.delay_hi:
+        if not 0.0 <= self.delay_min < self.delay_max:
             raise HfrlError(
-                f"coach needs 0 <= delay_lo < delay_hi, got {self.delay_lo}, {self.delay_hi}"
+                f"coach needs 0 <= delay_min < delay_max, got {self.delay_min}, {self.delay_max}"
             )
 
 
@@ -191,12 +191,12 @@ class DelayedTraces:
 class WindowCredit:
     """Per-rating traces from the delay window: e = Σ_i w_i ∇ log π(a_i|s_i)."""
 
-    def __init__(self, policy: SoftmaxPolicy, delay_lo: float, delay_hi: float) -> None:
+    def __init__(self, policy: SoftmaxPolicy, delay_min: float, delay_max: float) -> None:
         from hfrl.credit import CreditAssigner, UniformDelay
 
         self.policy = policy
-        self.assigner = CreditAssigner(UniformDelay(delay_lo, delay_hi))
-        self.horizon = delay_hi + self.assigner.slack + 1.0
+        self.assigner = CreditAssigner(UniformDelay(delay_min, delay_max))
+        self.horizon = delay_max + self.assigner.slack + 1.0
         self._steps: OrderedDict[int, tuple[np.ndarray, int, float]] = OrderedDict()
         self._next_key = 0
 
@@ -267,7 +267,7 @@ class Coach:
         self.traces = DelayedTraces(
             self.policy, lambdas, cfg.delay_steps, cfg.delay_seconds, cfg.reset_traces_each_episode
         )
-        self.window = WindowCredit(self.policy, cfg.delay_lo, cfg.delay_hi)
+        self.window = WindowCredit(self.policy, cfg.delay_min, cfg.delay_max)
         self._value_lambda = dict(cfg.value_lambdas)
         self.rng = np.random.default_rng(seed)
         self.steps_seen = 0

@@ -17,7 +17,7 @@ stored. The weights c_jk (``DeepCoachConfig.credit``):
 - ``"trace"`` (the paper): the eligibility trace over the window, c = λ^(age), newest step
   first, λ = 0.35; the window holds the last L steps shown at least ``delay_seconds``
   before the rating (0: the paper's window ending at the rating).
-- ``"window"``: each step's share of the delay window [t_f − delay_hi, t_f − delay_lo]
+- ``"window"``: each step's share of the delay window [t_f − delay_max, t_f − delay_min]
   (:class:`hfrl.credit.CreditAssigner`), as COACH's default; suits a trainer whose delay
   varies over 0.2–0.8 s at ~10 steps a second, where λ^age would credit mostly steps
   the person had not reacted to yet.
@@ -82,9 +82,9 @@ class DeepCoachConfig:
     delay_seconds: float = 0.0
     """Trace credit: a rating's window ends with the last step shown at least this long
     before it (0: the paper's window of the latest L steps)."""
-    delay_lo: float = 0.2
+    delay_min: float = 0.2
     """Window credit: shortest trainer reaction delay credited (seconds)."""
-    delay_hi: float = 0.8
+    delay_max: float = 0.8
     """Window credit: longest trainer reaction delay credited (seconds)."""
     buffer_windows: int = 500
     """Capacity of the feedback buffer, in windows (oldest dropped first)."""
@@ -117,8 +117,8 @@ class DeepCoachConfig:
         check_worker_mode(self.worker, "deep-coach")
         if self.lr <= 0 or self.entropy_coef < 0 or self.delay_seconds < 0:
             raise HfrlError("deep-coach needs lr > 0, entropy_coef >= 0 and delay_seconds >= 0")
-        if not 0.0 <= self.delay_lo < self.delay_hi:
-            raise HfrlError("deep-coach needs 0 <= delay_lo < delay_hi")
+        if not 0.0 <= self.delay_min < self.delay_max:
+            raise HfrlError("deep-coach needs 0 <= delay_min < delay_max")
 
 
 PolicyNet = ObsNet
@@ -165,8 +165,8 @@ class DeepCoach(DeepAgentBase):
         self.buffer: deque[_Window] = deque(maxlen=c.buffer_windows)
         # steps a rating can still reach: the last L, and every step inside the longest delay
         self._recent: deque[tuple[np.ndarray, int, float, float, int]] = deque()
-        self._keep_seconds = max(c.delay_hi, c.delay_seconds) + 1.0
-        self._assigner = CreditAssigner(UniformDelay(c.delay_lo, c.delay_hi))
+        self._keep_seconds = max(c.delay_max, c.delay_seconds) + 1.0
+        self._assigner = CreditAssigner(UniformDelay(c.delay_min, c.delay_max))
         self._cached: tuple[Any, np.ndarray] | None = None
         self._last_entropy = float("nan")
 

@@ -83,19 +83,22 @@ def open_session(paths: SessionPaths, meta: dict[str, Any]) -> tuple[Any, Any]:
     return store, session
 
 
-def app_config(cls: Any) -> Any:
-    """The config an app builds ``cls`` with: learning in the agent's own thread, if it can.
+def app_config(cls: Any, env_id: str = "") -> Any:
+    """The config an app builds ``cls`` with: the presets table's row for ``env_id``, with
+    learning in the agent's own thread where it can.
 
     Deep TAMER and Deep COACH take ``worker="on"``: their SGD steps then run in their
     background thread, never under the app's agent lock, so acting is never held up by
-    learning. Other agents get None (their defaults).
+    learning. Agents without a config get None.
     """
+    from hfrl.presets import resolve_agent_config
+
     config_class = getattr(cls, "config_class", None)
     if config_class is None or not dataclasses.is_dataclass(config_class):
         return None
-    if "worker" not in {f.name for f in dataclasses.fields(config_class)}:
-        return None
-    return config_class(worker="on")
+    fields = {f.name for f in dataclasses.fields(config_class)}
+    base = {"worker": "on"} if "worker" in fields else {}
+    return resolve_agent_config(cls, env_id, base=base)[0]
 
 
 def build_agent(name: str, env: Any, env_id: str, seed: int) -> Any:
@@ -115,7 +118,7 @@ def build_agent(name: str, env: Any, env_id: str, seed: int) -> Any:
         "seed": seed,
         "env": env,
     }
-    config = app_config(cls)
+    config = app_config(cls, env_id)
     if config is not None:
         offer["config"] = config
     params = inspect.signature(cls).parameters

@@ -115,8 +115,8 @@ def main() -> None:
         "entropy_coef": args.entropy_coef,
         "hidden": [256],
         "credit": "window",
-        "delay_lo": delay[0],
-        "delay_hi": delay[1],
+        "delay_min": delay[0],
+        "delay_max": delay[1],
         "autoencoder_frames": args.autoencoder_frames,
         "worker": "off",
     }

@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--fps",
         type=float,
         default=None,
-        help="starting frame rate (default: the env's, at most 30)",
+        help="starting frame rate (default: the presets table's, else the env's, at most 30)",
     )
 
 
@@ -32,7 +32,9 @@ def run(args: argparse.Namespace) -> int:
     from hfrl.human_ui.teach import TeachConfig
 
     paths = launch.paths
-    fps = args.fps if args.fps else float(min(30, env_fps(args.env)))
+    from hfrl.presets import resolve_fps
+
+    fps = resolve_fps(args.agent, args.env, args.fps, float(min(30, env_fps(args.env))))
     config = TeachConfig(fps=fps, max_seconds=launch.max_seconds)
     show_learning = launch.headless and launch.teacher is not None
     eval_seed = 10_000 + args.seed

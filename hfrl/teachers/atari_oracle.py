@@ -40,9 +40,9 @@ class HindsightConfig:
     """Seconds of reward after a step that the judgement of that step looks at."""
     min_interval: float = 0.5
     """Shortest time between two presses (a person's pace: two a second)."""
-    delay_lo: float = 0.2
+    delay_min: float = 0.2
     """Shortest reaction delay after the judgement, seconds."""
-    delay_hi: float = 0.8
+    delay_max: float = 0.8
     """Longest reaction delay after the judgement, seconds."""
     consistency: float = 0.9
     """Probability that a rating has the right sign."""
@@ -112,8 +112,8 @@ class HindsightReturnTrainer:
         c = self.config
         if self.rng.random() > c.consistency:
             value = -value
-        press = t + float(self.rng.uniform(c.delay_lo, c.delay_hi))
-        self._next_press = press + c.min_interval - c.delay_lo
+        press = t + float(self.rng.uniform(c.delay_min, c.delay_max))
+        self._next_press = press + c.min_interval - c.delay_min
         self.ratings_given += 1
         return Scalar(value, press, step.step, step.episode, self.name)
 

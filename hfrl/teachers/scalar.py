@@ -56,10 +56,10 @@ class ScalarTrainerConfig:
     consistency: float = 1.0
     """C: probability that a rating has the oracle's sign (1 - C are mistakes)."""
     delay: str = "uniform"
-    """Delay distribution: ``"uniform"`` over [delay_lo, delay_hi] or truncated ``"gamma"``."""
-    delay_lo: float = 0.2
+    """Delay distribution: ``"uniform"`` over [delay_min, delay_max] or truncated ``"gamma"``."""
+    delay_min: float = 0.2
     """Shortest reaction delay in seconds."""
-    delay_hi: float = 0.8
+    delay_max: float = 0.8
     """Longest reaction delay in seconds."""
     gamma_shape: float = 2.0
     """Shape of the Gamma delay (``delay="gamma"`` only)."""
@@ -93,8 +93,8 @@ class ScalarTrainerConfig:
     def delay_distribution(self) -> DelayDistribution:
         """The configured reaction-delay distribution."""
         if self.delay == "gamma":
-            return GammaDelay(self.gamma_shape, self.gamma_scale, self.delay_lo, self.delay_hi)
-        return UniformDelay(self.delay_lo, self.delay_hi)
+            return GammaDelay(self.gamma_shape, self.gamma_scale, self.delay_min, self.delay_max)
+        return UniformDelay(self.delay_min, self.delay_max)
 
     def rate_probability_at(self, elapsed: float) -> float:
         """L after ``elapsed`` seconds of watching (fatigue applied)."""
@@ -112,8 +112,8 @@ HUMAN = ScalarTrainerConfig(
     margin=0.2,
     rate_probability=1.0,
     consistency=0.9,
-    delay_lo=0.2,
-    delay_hi=0.8,
+    delay_min=0.2,
+    delay_max=0.8,
     fatigue_tau=1800.0,
     fatigue_floor=0.5,
     min_interval=0.5,

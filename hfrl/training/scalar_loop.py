@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hfrl.config import config_from_dict, config_to_dict
+from hfrl.config import config_to_dict
 from hfrl.errors import HfrlError
 from hfrl.teachers.scalar import FeedbackQueue
 from hfrl.types import Scalar, Step
@@ -59,14 +59,12 @@ class ScalarRunConfig:
     """Show a progress bar on the terminal."""
 
 
-def agent_config(cls: type, overrides: dict[str, Any]) -> Any:
-    """The agent's config dataclass with ``overrides`` applied (None if it has none)."""
-    config_class = getattr(cls, "config_class", None)
-    if config_class is None:
-        if overrides:
-            raise HfrlError(f"agent {cls.__name__} takes no --set options")
-        return None
-    return config_from_dict(config_class, overrides)
+def agent_config(cls: type, overrides: dict[str, Any], env_id: str = "") -> Any:
+    """The agent's config: the presets table's row for ``env_id`` with ``overrides`` on top
+    (None if the agent has no config)."""
+    from hfrl.presets import resolve_agent_config
+
+    return resolve_agent_config(cls, env_id, overrides)[0]
 
 
 def build_agent(
@@ -81,7 +79,7 @@ def build_agent(
     from hfrl.agents.registry import get_agent_class
 
     cls = get_agent_class(name)
-    config = agent_config(cls, overrides or {})
+    config = agent_config(cls, overrides or {}, env_id)
     return cls(env_id, observation_space, action_space, config=config, seed=seed)
 
 
@@ -140,7 +138,9 @@ def run_scalar_training(
     ):
         raise HfrlError("--episodes and --steps must be at least 1")
     seed_everything(config.seed)
-    fps = float(config.fps) if config.fps else default_fps(config.env_id)
+    from hfrl.presets import preset_fps
+
+    fps = float(config.fps or preset_fps(config.agent, config.env_id) or default_fps(config.env_id))
     if fps <= 0:
         raise HfrlError(f"--fps must be positive, got {fps}")
     env = make(
@@ -282,6 +282,8 @@ def run_scalar_training(
         "eval_return_std": eval_std,
         "best_curve_return": None if curve_best == float("-inf") else curve_best,
         "agent_config": _agent_config_dict(agent),
+        "agent_config_sources": _config_sources(config),
+        "fps_source": _fps_source(config),
         "agent_dir": str(agent_dir),
     }
     recorder.write_summary(summary)
@@ -293,6 +295,28 @@ def _finish_updates(agent: Any) -> None:
     wait = getattr(agent, "wait_for_updates", None)
     if callable(wait):
         wait()
+
+
+def _fps_source(config: ScalarRunConfig) -> str:
+    """Where the display rate came from: ``user`` (--fps), ``preset`` or ``env``."""
+    from hfrl.presets import preset_fps
+
+    if config.fps:
+        return "user"
+    return "preset" if preset_fps(config.agent, config.env_id) else "env"
+
+
+def _config_sources(config: ScalarRunConfig) -> dict[str, str]:
+    """Which agent settings came from the presets table and which from ``--set``."""
+    from hfrl.agents.registry import get_agent_class
+    from hfrl.presets import resolve_agent_config
+
+    try:
+        return resolve_agent_config(
+            get_agent_class(config.agent), config.env_id, config.agent_overrides
+        )[1]
+    except HfrlError:
+        return {}
 
 
 def _agent_config_dict(agent: Any) -> dict[str, Any]:

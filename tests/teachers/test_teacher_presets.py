@@ -92,7 +92,7 @@ def test_scalar_presets_use_the_env_expert(name, fake_experts):
     else:
         assert params["consistency"] == 0.9 and params["min_interval"] == 0.5
         assert params["fatigue_tau"] > 0
-    assert (params["delay_lo"], params["delay_hi"]) == (0.2, 0.8)
+    assert (params["delay_min"], params["delay_max"]) == (0.2, 0.8)
 
 
 def test_scalar_oracle_can_be_given(fake_experts):

@@ -183,7 +183,7 @@ def test_human_judges_the_mean_over_what_it_watched():
 
 
 def test_gamma_delay_option():
-    cfg = ScalarTrainerConfig(delay="gamma", delay_lo=0.1, delay_hi=1.5)
+    cfg = ScalarTrainerConfig(delay="gamma", delay_min=0.1, delay_max=1.5)
     trainer = ScalarTrainer(cfg, ConstantOracle(1.0), seed=8)
     steps = make_steps(2000)
     d = np.array([trainer.rate(s).t_wall - s.t_wall for s in steps])
@@ -216,7 +216,7 @@ def test_bad_config_rejected_and_params_are_json():
         {"consistency": -0.1},
         {"margin": 1.0},
         {"delay": "normal"},
-        {"delay_lo": 0.9, "delay_hi": 0.2},
+        {"delay_min": 0.9, "delay_max": 0.2},
         {"fatigue_tau": 0.0},
         {"min_interval": -1.0},
     ]:

@@ -1,0 +1,286 @@
+"""One table of defaults per (agent, env): display rate, credit window, learning rates, ...
+
+Every entry point reads it: ``hfrl train``, ``hfrl teach``, ``hfrl bench``, the benchmark
+scripts and the tests. A row names an agent (its registered name), an env (an exact id, a
+family pattern such as ``ALE/*``, or ``*``), the settings it sets and where they come
+from. Settings are the agent's config fields plus the run-level keys of :data:`RUN_KEYS`
+(``fps``: the display rate a person, or the simulated trainer, watches at).
+
+For one (agent, env) the matching rows are merged from the least to the most specific
+(``*``, then a family pattern, then the exact id); an explicit option (``--set``,
+``--fps``) always wins over the table. :func:`resolve_agent_config` returns the config and,
+for every field that differs from the class default, whether the table or the user set it;
+``hfrl train`` writes that into the run's summary (``agent_config_sources``).
+
+The defaults serve a person: a value that only helps because of how a simulated trainer
+behaves does not belong here (see each row's ``source``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from hfrl.config import config_from_dict
+from hfrl.errors import HfrlError
+
+RUN_KEYS = ("fps",)
+"""Settings of a row that belong to the run, not to the agent's config."""
+
+FROM_TABLE = "preset"
+"""Source of a setting that the presets table gave."""
+FROM_USER = "user"
+"""Source of a setting that an explicit option gave."""
+
+
+@dataclass(frozen=True)
+class PresetRow:
+    """Defaults of one agent on one env (or family of envs)."""
+
+    agent: str
+    """Registered agent name (``tamer``, ``deep-coach``, ``preference``, ...)."""
+    env: str
+    """Exact env id, a family pattern (``ALE/*``), or ``*`` for every env."""
+    settings: Mapping[str, Any]
+    """Agent config fields and run keys (:data:`RUN_KEYS`) this row sets."""
+    source: str
+    """Where the values come from (a paper, a measured pilot, a slow check)."""
+    notes: Mapping[str, str] = field(default_factory=dict)
+    """Optional: why one setting has its value."""
+
+    @property
+    def specificity(self) -> int:
+        """0 for ``*``, 1 for a family pattern, 2 for an exact env id."""
+        if self.env == "*":
+            return 0
+        return 1 if any(ch in self.env for ch in "*?[") else 2
+
+    def matches(self, agent: str, env_id: str) -> bool:
+        """Whether this row applies to ``agent`` on ``env_id``."""
+        return self.agent == agent and fnmatch.fnmatchcase(env_id, self.env)
+
+
+KNOX_WINDOW = {"delay_min": 0.2, "delay_max": 0.8}
+"""Knox & Stone's TAMER reaction window (uniform over 0.2-0.8 s)."""
+WARNELL_WINDOW = {"delay_min": 0.2, "delay_max": 4.0}
+"""Warnell et al.'s Deep TAMER window (uniform over 0.2-4 s)."""
+
+PRESETS: tuple[PresetRow, ...] = (
+    # ------------------------------------------------------------------ TAMER
+    PresetRow(
+        "tamer",
+        "*",
+        {**KNOX_WINDOW},
+        "Knox & Stone 2009 (reference code): delay window uniform over [0.2, 0.8] s",
+    ),
+    PresetRow(
+        "tamer",
+        "CartPole-v1",
+        {"fps": 4.0},
+        "tests/slow/test_tamer_quality.py and suites classic/quick: at 4 fps a person's "
+        "rating lands on the step it judges (CartPole's own 50 fps smears it over ~30 steps)",
+    ),
+    PresetRow(
+        "tamer",
+        "MountainCar-v0",
+        {"fps": 30.0},
+        "MountainCar's own rate (suites classic/quick, slow check at 30 fps)",
+    ),
+    PresetRow("tamer", "Acrobot-v1", {"fps": 5.0}, "suite classic and slow check (5 fps)"),
+    PresetRow("tamer", "LunarLander-v3", {"fps": 10.0}, "suite classic (10 fps)"),
+    # ------------------------------------------------------------------ Deep TAMER
+    PresetRow(
+        "deep-tamer",
+        "*",
+        {**WARNELL_WINDOW},
+        "Warnell et al. 2018: delay window uniform over [0.2, 4] s",
+    ),
+    PresetRow(
+        "deep-tamer",
+        "CartPole-v1",
+        {"fps": 4.0, **KNOX_WINDOW},
+        "suite classic and tests/slow/test_tamer_quality.py (4 fps); on a low-dimensional "
+        "task a person reacts within Knox & Stone's 0.2-0.8 s, and Warnell's 4 s would smear "
+        "each rating over 16 steps",
+    ),
+    PresetRow(
+        "deep-tamer",
+        "MountainCar-v0",
+        {"fps": 30.0, "explore": 0.05, **KNOX_WINDOW},
+        "suite classic (pilot: greedy-only stays near -190 on seed 0, -165 with 5% explore)",
+    ),
+    PresetRow(
+        "deep-tamer",
+        "Acrobot-v1",
+        {"fps": 5.0, "explore": 0.05, **KNOX_WINDOW},
+        "suite classic (pilot: -230 greedy-only, -137 with 5% explore on seed 0)",
+    ),
+    PresetRow(
+        "deep-tamer",
+        "LunarLander-v3",
+        {"fps": 10.0, "explore": 0.05, **KNOX_WINDOW},
+        "suite classic (10 fps, 5% explore)",
+    ),
+    PresetRow(
+        "deep-tamer",
+        "ALE/*",
+        {
+            "fps": 15.0,
+            "lr": 1e-4,
+            "hidden": (256,),
+            "normalize_frames": 2000,
+            "dueling": True,
+            "explore": 0.05,
+            "replay_every": 5,
+        },
+        "experiments/benchmarks/deep_tamer_bowling.py (Bowling: standardised CNN input, "
+        "dueling head, 5% explore, replay every 5; 15 fps = the console's 60 Hz / 4 frames); "
+        "credit window: Warnell et al.'s [0.2, 4] s, not the benchmark's trainer-matched 1.4 s",
+    ),
+    # ------------------------------------------------------------------ COACH
+    PresetRow(
+        "coach",
+        "*",
+        {**KNOX_WINDOW},
+        "MacGlashan et al. 2017 / Knox & Stone: a person's delay varies over 0.2-0.8 s",
+    ),
+    PresetRow(
+        "coach",
+        "CartPole-v1",
+        {"fps": 10.0},
+        "tests/slow/test_coach_quality.py and suites classic/quick (10 fps, a comfortable "
+        "rate for a person on CartPole)",
+    ),
+    PresetRow("coach", "MountainCar-v0", {"fps": 30.0}, "MountainCar's own rate (slow check)"),
+    PresetRow("coach", "Acrobot-v1", {"fps": 5.0}, "suite classic (5 fps)"),
+    PresetRow("coach", "LunarLander-v3", {"fps": 10.0}, "suite classic (10 fps)"),
+    # ------------------------------------------------------------------ Deep COACH
+    PresetRow(
+        "deep-coach",
+        "*",
+        {"credit": "window", **KNOX_WINDOW},
+        "DESIGN.md §5: window credit is the suite's default (a person's 0.2-0.8 s delay "
+        "defeats a fixed offset); Arumugam et al.'s trace form stays an option",
+    ),
+    PresetRow(
+        "deep-coach",
+        "CartPole-v1",
+        {"fps": 10.0, "lr": 3e-3, "entropy_coef": 0.1},
+        "tests/slow/test_coach_quality.py and suite classic (lr 3e-3, β 0.1 at 10 fps)",
+    ),
+    PresetRow(
+        "deep-coach",
+        "MountainCar-v0",
+        {"fps": 30.0, "lr": 3e-3, "entropy_coef": 0.1},
+        "suite classic (settings of the CartPole check)",
+    ),
+    PresetRow(
+        "deep-coach",
+        "Acrobot-v1",
+        {"fps": 15.0, "lr": 3e-3, "entropy_coef": 0.1},
+        "suite classic (pilot: at 5 fps the trainer tires over 66 simulated min and stops)",
+    ),
+    PresetRow(
+        "deep-coach",
+        "LunarLander-v3",
+        {"fps": 10.0, "lr": 3e-3, "entropy_coef": 0.1},
+        "suite classic (10 fps)",
+    ),
+    PresetRow(
+        "deep-coach",
+        "ALE/*",
+        {"fps": 15.0, "lr": 1e-4, "hidden": (256,)},
+        "experiments/benchmarks/deep_coach_atari.py (lr 1e-4, head [256], 15 fps)",
+    ),
+)
+"""The table. Other engineers add rows (preference learners, tuned values)."""
+
+
+def matching_rows(agent: str, env_id: str) -> list[PresetRow]:
+    """The rows that apply to ``agent`` on ``env_id``, least specific first."""
+    rows = [r for r in PRESETS if r.matches(agent, env_id)]
+    return sorted(rows, key=lambda r: r.specificity)
+
+
+def preset(agent: str, env_id: str) -> dict[str, Any]:
+    """The table's settings for ``agent`` on ``env_id`` (config fields and run keys)."""
+    out: dict[str, Any] = {}
+    for row in matching_rows(agent, env_id):
+        out.update(row.settings)
+    return out
+
+
+def preset_sources(agent: str, env_id: str) -> dict[str, str]:
+    """For each setting of :func:`preset`, the ``source`` of the row that gave it."""
+    out: dict[str, str] = {}
+    for row in matching_rows(agent, env_id):
+        out.update({k: row.source for k in row.settings})
+    return out
+
+
+def preset_fps(agent: str, env_id: str) -> float | None:
+    """The display rate the table gives ``agent`` on ``env_id``, or None."""
+    fps = preset(agent, env_id).get("fps")
+    return None if fps is None else float(fps)
+
+
+def resolve_fps(agent: str, env_id: str, explicit: float | None, fallback: float) -> float:
+    """The display rate: an explicit one, else the table's, else ``fallback``."""
+    if explicit:
+        return float(explicit)
+    fps = preset_fps(agent, env_id)
+    return fps if fps is not None else float(fallback)
+
+
+def agent_settings(agent: str, env_id: str, config_class: type) -> dict[str, Any]:
+    """The table's settings for the config fields ``config_class`` has."""
+    fields = {f.name for f in dataclasses.fields(config_class)}  # type: ignore[arg-type]
+    return {k: v for k, v in preset(agent, env_id).items() if k in fields}
+
+
+def resolve_agent_config(
+    cls: Any,
+    env_id: str,
+    overrides: Mapping[str, Any] | None = None,
+    base: Mapping[str, Any] | None = None,
+) -> tuple[Any, dict[str, str]]:
+    """The config ``cls`` runs with on ``env_id``, and where each non-default value came from.
+
+    Args:
+        cls: the agent class (``name`` and ``config_class`` attributes; a class with no
+            ``config_class`` takes no settings and gets None).
+        env_id: the environment.
+        overrides: the user's explicit settings (``--set``); they win over the table.
+        base: settings an entry point adds below the user's (the app's ``worker="on"``).
+
+    Returns:
+        The config and ``{field: "preset" | "user"}`` for every field whose value differs
+        from the class default (``base`` values count as the entry point's: ``"app"``).
+
+    Raises:
+        HfrlError: an unknown field in ``overrides``, or settings for an agent that has none.
+    """
+    overrides = dict(overrides or {})
+    config_class = getattr(cls, "config_class", None)
+    if config_class is None:
+        if overrides:
+            raise HfrlError(f"agent {getattr(cls, 'name', cls)} takes no --set options")
+        return None, {}
+    table = agent_settings(str(cls.name), env_id, config_class)
+    merged: dict[str, Any] = {**table, **dict(base or {}), **overrides}
+    config = config_from_dict(config_class, merged)
+    default = config_class()
+    sources: dict[str, str] = {}
+    for f in dataclasses.fields(config_class):
+        if getattr(config, f.name) == getattr(default, f.name):
+            continue
+        if f.name in overrides:
+            sources[f.name] = FROM_USER
+        elif base and f.name in base:
+            sources[f.name] = "app"
+        elif f.name in table:
+            sources[f.name] = FROM_TABLE
+    return config, sources

@@ -1,0 +1,75 @@
+"""The presets table: matching, precedence, sources, and rows that name real settings."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from hfrl.agents.registry import get_agent_class
+
+from hfrl.errors import HfrlError
+from hfrl.presets import (
+    FROM_TABLE,
+    FROM_USER,
+    PRESETS,
+    RUN_KEYS,
+    preset,
+    preset_fps,
+    resolve_agent_config,
+    resolve_fps,
+)
+
+
+def test_every_row_names_settings_its_agent_has():
+    for row in PRESETS:
+        try:
+            cls = get_agent_class(row.agent)
+        except HfrlError:
+            pytest.fail(f"preset row for unknown agent {row.agent!r}")
+        fields = {f.name for f in dataclasses.fields(cls.config_class)}
+        unknown = set(row.settings) - fields - set(RUN_KEYS)
+        assert not unknown, f"{row.agent} / {row.env}: unknown settings {sorted(unknown)}"
+        assert row.source.strip(), f"{row.agent} / {row.env} says nowhere where it comes from"
+
+
+def test_exact_env_beats_family_beats_star():
+    # deep-tamer: "*" gives Warnell's 4 s window; CartPole's row narrows it; ALE/* sets lr
+    assert preset("deep-tamer", "Acrobot-v1")["delay_max"] == 0.8
+    assert preset("deep-tamer", "Pendulum-v1")["delay_max"] == 4.0
+    bowling = preset("deep-tamer", "ALE/Bowling-v5")
+    assert bowling["normalize_frames"] > 0 and bowling["dueling"] is True
+    assert bowling["delay_max"] == 4.0  # a person's window, not the simulator-matched 1.4 s
+    assert preset_fps("tamer", "CartPole-v1") == 4.0
+    assert preset_fps("tamer", "Pendulum-v1") is None
+
+
+def test_user_settings_win_and_sources_say_who_set_what():
+    cls = get_agent_class("deep-coach")
+    config, sources = resolve_agent_config(cls, "CartPole-v1", {"lr": 0.01, "window": 7})
+    assert config.lr == 0.01 and config.window == 7
+    assert (
+        config.credit == "window"
+        and config.entropy_coef == preset("deep-coach", "CartPole-v1")["entropy_coef"]
+    )
+    assert sources["lr"] == FROM_USER and sources["window"] == FROM_USER
+    assert sources["credit"] == FROM_TABLE and sources["entropy_coef"] == FROM_TABLE
+    assert "batch_size" not in sources  # class default, nobody set it
+
+
+def test_entry_point_base_sits_between_table_and_user():
+    cls = get_agent_class("deep-tamer")
+    config, sources = resolve_agent_config(cls, "CartPole-v1", base={"worker": "on"})
+    assert config.worker == "on" and sources["worker"] == "app"
+    config, sources = resolve_agent_config(cls, "CartPole-v1", {"worker": "off"}, {"worker": "on"})
+    assert config.worker == "off" and sources["worker"] == FROM_USER
+
+
+def test_unknown_override_is_a_clear_error():
+    with pytest.raises(HfrlError, match="unknown"):
+        resolve_agent_config(get_agent_class("tamer"), "CartPole-v1", {"delay_hi": 1.0})
+
+
+def test_fps_explicit_then_table_then_fallback():
+    assert resolve_fps("coach", "CartPole-v1", 25.0, 50.0) == 25.0
+    assert resolve_fps("coach", "CartPole-v1", None, 50.0) == 10.0
+    assert resolve_fps("coach", "Pendulum-v1", None, 50.0) == 50.0
