@@ -172,10 +172,10 @@ def _safe(text: str) -> str:
 
 
 def suites_dir() -> Path:
-    """``experiments/suites`` of the source tree hfrl runs from."""
-    import hfrl
+    """The built-in suites: ``experiments/suites``, installed as the package ``hfrl.suites``."""
+    import hfrl.suites
 
-    return Path(hfrl.__file__).resolve().parent.parent / "experiments" / "suites"
+    return Path(hfrl.suites.__file__).resolve().parent
 
 
 def suite_names() -> list[str]:

@@ -1,0 +1,1 @@
+"""The built-in benchmark suites (``hfrl bench quick``, ...), shipped as package data ``hfrl.suites``."""
