@@ -31,10 +31,12 @@ from typing import Any, ClassVar
 import numpy as np
 from hfrl.agents.preference_config import PreferenceConfig
 from hfrl.agents.preference_labels import LabelSchedule, LabelSet, LabelSource, TeacherLabels
+from hfrl.agents.preference_learner_io import load_learner, save_learner
 from hfrl.agents.preference_learners import (
     StateEntropyReward,
-    build_learner,
+    build_from_args,
     is_off_policy,
+    learner_args,
     learner_class,
     learner_preset,
     relabel_replay_buffer,
@@ -56,7 +58,6 @@ from hfrl.seeding import resolve_device
 from hfrl.types import Feedback, Preference, Step
 
 STATE_FILE = "preference_agent.json"
-LEARNER_FILE = "learner.zip"
 LABELS_FILE = "labels.npz"
 REWARD_DIR = "reward"
 
@@ -217,6 +218,8 @@ class PreferenceAgent:
         self.reward = _LearnedReward(self.ensemble)
         self.env = LearnedRewardVecEnv(self.recorder, self.reward)
         self.model: BaseAlgorithm | None = None
+        self.learner_args: dict[str, Any] | None = None
+        """Constructor arguments of the learner (saved as JSON with it)."""
         self.env_steps = 0
         """Env steps taken so far (random policy, pretraining and learner)."""
         self.episodes = 0
@@ -263,13 +266,9 @@ class PreferenceAgent:
 
     def _ensure_model(self, total_steps: int | None = None) -> BaseAlgorithm:
         if self.model is None:
-            self.model = build_learner(
-                self.learner_name,
-                self.env,
-                self._learner_kwargs(),
-                self.seed,
-                self.device,
-                total_steps,
+            self.learner_args = learner_args(self.learner_name, self._learner_kwargs(), total_steps)
+            self.model = build_from_args(
+                self.learner_name, self.env, self.learner_args, self.seed, self.device
             )
         return self.model
 
@@ -493,7 +492,11 @@ class PreferenceAgent:
 
     # ----------------------------------------------------------------- persistence
     def save(self, directory: str | Path) -> None:
-        """Write config and counters (JSON), the SB3 learner zip, reward ensemble, labels."""
+        """Write config and counters (JSON), the learner (JSON + weights), reward, labels.
+
+        Nothing written is a pickle: the learner is saved by
+        :func:`~hfrl.agents.preference_learner_io.save_learner`, not SB3's ``save``.
+        """
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         save_json(
@@ -511,7 +514,7 @@ class PreferenceAgent:
                 "reward": self.reward.state(),
             },
         )
-        self._ensure_model().save(directory / LEARNER_FILE)
+        save_learner(self._ensure_model(), directory, self.learner_args)
         self.ensemble.save(directory / REWARD_DIR)
         self.labels.save(directory / LABELS_FILE)
 
@@ -525,6 +528,7 @@ class PreferenceAgent:
                 "save one with PreferenceAgent.save(dir)."
             )
         state = load_json(directory / STATE_FILE)
+        learner_class(str(state.get("learner", "")))  # a known name, or a one-line refusal
         config = config_from_dict(PreferenceConfig, state["config"])
         if device is not None:
             config = dataclasses.replace(config, device=device)
@@ -538,8 +542,9 @@ class PreferenceAgent:
         agent.reward.ensemble = agent.ensemble
         agent.reward.load_state(state["reward"])
         agent.labels = LabelSet.load(directory / LABELS_FILE)
-        agent.model = learner_class(agent.learner_name).load(
-            directory / LEARNER_FILE, env=agent.env, device=agent.device
+        legacy_args = learner_args(agent.learner_name, agent._learner_kwargs(), None)
+        agent.model, agent.learner_args = load_learner(
+            directory, agent.env, agent.seed, agent.device, agent.learner_name, legacy_args
         )
         for key in ("env_steps", "episodes", "labels_requested", "fits"):
             setattr(agent, key, int(state[key]))

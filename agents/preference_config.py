@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from hfrl.errors import HfrlError
+from hfrl.errors import HfrlError, unknown_name
 
+LEARNER_NAMES = ("ppo", "a2c", "sac", "td3", "ddpg", "dqn")
+"""The SB3 algorithms the agent builds by name (``auto`` picks SAC or PPO)."""
 SELECTIONS = ("disagreement", "uniform", "entropy")
 """Query-selection rules: ensemble variance of P(left ≻ right), random pairs, entropy of P."""
 
@@ -16,8 +18,8 @@ class PreferenceConfig:
     """How a :class:`hfrl.agents.preference.PreferenceAgent` learns; every field has a default."""
 
     learner: str = "auto"
-    """SB3 algorithm: ``ppo``, ``a2c``, ``sac``, ``td3``, ``ddpg``, ``dqn``, a
-    ``"module:Class"`` path, or ``auto`` (SAC for continuous actions, PPO otherwise)."""
+    """SB3 algorithm: ``ppo``, ``a2c``, ``sac``, ``td3``, ``ddpg``, ``dqn``, or ``auto``
+    (SAC for continuous actions, PPO otherwise). Another algorithm: pass your own model."""
     learner_kwargs: dict[str, Any] = field(default_factory=dict)
     """Overrides of the learner's tuned preset (SB3 constructor arguments; ``"lin_1e-3"``
     strings give linear schedules)."""
@@ -65,6 +67,8 @@ class PreferenceConfig:
     """Torch device of the learner and the reward ensemble."""
 
     def __post_init__(self) -> None:
+        if str(self.learner).strip().lower() not in ("auto", *LEARNER_NAMES):
+            raise unknown_name("learner", str(self.learner), ("auto", *LEARNER_NAMES))
         if self.selection not in SELECTIONS:
             raise HfrlError(
                 f"unknown query selection {self.selection!r}; use one of {', '.join(SELECTIONS)}"

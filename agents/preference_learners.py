@@ -1,57 +1,65 @@
 """The RL learner of the preference agent: any Stable-Baselines3 algorithm, with tuned presets.
 
-``learner_class("ppo")`` resolves a name (or ``"module:Class"``); :func:`learner_preset`
-gives hyper-parameters tuned for the suite's tasks (rl-zoo's, trimmed to small budgets);
-:func:`relabel_replay_buffer` rewrites an off-policy buffer's rewards after the reward
-model changed (PEBBLE); :class:`StateEntropyReward` is PEBBLE's unsupervised exploration
-reward (distance to the k-th nearest recent state).
+``learner_class("ppo")`` resolves a name from :data:`LEARNERS` (nothing else is imported);
+:func:`learner_preset` gives hyper-parameters tuned for the suite's tasks (rl-zoo's,
+trimmed to small budgets); :func:`relabel_replay_buffer` rewrites an off-policy buffer's
+rewards after the reward model changed (PEBBLE); :class:`StateEntropyReward` is PEBBLE's
+unsupervised exploration reward (distance to the k-th nearest recent state).
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import numpy as np
 import torch
+from hfrl.agents.preference_config import LEARNER_NAMES
 from hfrl.envs.suites import is_atari
+from stable_baselines3 import A2C, DDPG, DQN, PPO, SAC, TD3
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 
 from hfrl.errors import HfrlError, unknown_name
 
-LEARNERS: dict[str, str] = {
-    "ppo": "stable_baselines3:PPO",
-    "a2c": "stable_baselines3:A2C",
-    "sac": "stable_baselines3:SAC",
-    "td3": "stable_baselines3:TD3",
-    "ddpg": "stable_baselines3:DDPG",
-    "dqn": "stable_baselines3:DQN",
+LEARNERS: dict[str, type[BaseAlgorithm]] = {
+    "ppo": PPO,
+    "a2c": A2C,
+    "sac": SAC,
+    "td3": TD3,
+    "ddpg": DDPG,
+    "dqn": DQN,
 }
-"""Short names of the SB3 algorithms; any other is given as ``"module:Class"``."""
+"""The SB3 algorithms a preference agent can build and load, by short name (no others:
+a name read from a saved file never imports a module)."""
+assert tuple(LEARNERS) == LEARNER_NAMES
 
 
 def resolve_learner_name(name: str, continuous: bool) -> str:
     """``auto`` -> ``sac`` for continuous actions, else ``ppo``; other names lower-cased."""
-    name = name.strip()
-    if name.lower() == "auto":
+    name = name.strip().lower()
+    if name == "auto":
         return "sac" if continuous else "ppo"
-    return name if ":" in name else name.lower()
+    return name
 
 
 def learner_class(name: str) -> type[BaseAlgorithm]:
-    """The SB3 algorithm class for a short name or a ``"module:Class"`` path."""
-    path = LEARNERS.get(name.lower()) if ":" not in name else name
-    if path is None:
-        raise unknown_name("learner", name, LEARNERS)
-    module, _, cls_name = path.partition(":")
-    try:
-        cls = getattr(importlib.import_module(module), cls_name)
-    except (ImportError, AttributeError) as err:
-        raise HfrlError(f"cannot import learner {path!r}: {err}") from err
-    if not (isinstance(cls, type) and issubclass(cls, BaseAlgorithm)):
-        raise HfrlError(f"learner {path!r} is not a Stable-Baselines3 algorithm")
+    """The SB3 algorithm class for a short name of :data:`LEARNERS`."""
+    cls = LEARNERS.get(str(name).strip().lower())
+    if cls is None:
+        raise unknown_name("learner", str(name), LEARNERS)
     return cls
+
+
+def learner_name_of(model: BaseAlgorithm) -> str:
+    """The short name of a model's algorithm (its nearest known base class)."""
+    for cls in type(model).__mro__:
+        for name, known in LEARNERS.items():
+            if cls is known:
+                return name
+    raise HfrlError(
+        f"{type(model).__name__} is not one of the SB3 algorithms the preference agent "
+        f"supports ({', '.join(LEARNERS)}); pass a model of one of them"
+    )
 
 
 def learner_preset(name: str, env_id: str) -> dict[str, Any]:
@@ -130,15 +138,32 @@ def build_learner(
     total_steps: int | None = None,
 ) -> BaseAlgorithm:
     """Construct the SB3 learner on ``venv`` with ``kwargs`` (a preset plus overrides)."""
+    return build_from_args(name, venv, learner_args(name, kwargs, total_steps), seed, device)
+
+
+def learner_args(name: str, kwargs: dict[str, Any], total_steps: int | None) -> dict[str, Any]:
+    """The constructor arguments of a learner: ``kwargs`` without ``n_envs``, ``policy``
+    filled in and an off-policy buffer sized to the run (as saved with the learner)."""
+    args = {k: v for k, v in kwargs.items() if k != "n_envs"}
+    args.setdefault("policy", "MlpPolicy")
+    off_policy = issubclass(learner_class(name), OffPolicyAlgorithm)
+    if off_policy and total_steps and "buffer_size" not in args:
+        args["buffer_size"] = max(1000, min(1_000_000, int(total_steps)))
+    return args
+
+
+def build_from_args(
+    name: str, venv: Any, args: dict[str, Any], seed: int, device: str
+) -> BaseAlgorithm:
+    """Construct learner ``name`` on ``venv`` from :func:`learner_args`' arguments."""
     cls = learner_class(name)
-    kwargs = {k: _schedule(v) for k, v in kwargs.items() if k != "n_envs"}
+    kwargs = {k: _schedule(v) for k, v in args.items()}
     policy = kwargs.pop("policy", "MlpPolicy")
-    if issubclass(cls, OffPolicyAlgorithm) and total_steps and "buffer_size" not in kwargs:
-        kwargs["buffer_size"] = max(1000, min(1_000_000, int(total_steps)))
+    kwargs.setdefault("verbose", 0)
     try:
-        return cls(policy, venv, seed=seed, device=device, verbose=0, **kwargs)
-    except (TypeError, ValueError, AssertionError) as err:
-        raise HfrlError(f"cannot build learner {name!r} with {kwargs}: {err}") from err
+        return cls(policy, venv, seed=seed, device=device, **kwargs)
+    except (TypeError, ValueError, AssertionError, KeyError) as err:
+        raise HfrlError(f"cannot build learner {name!r} with {args}: {err}") from err
 
 
 def is_off_policy(model: BaseAlgorithm) -> bool:

@@ -233,7 +233,8 @@ def test_cli_writes_summary_and_curve(tmp_path):
     lines = (out / "curve.csv").read_text().splitlines()
     assert lines[0].startswith("env_steps,episodes,feedback_count,human_seconds,return")
     assert len(lines) >= 3
-    assert (out / "agent" / "learner.zip").exists()
+    assert (out / "agent" / "learner.json").exists()
+    assert not (out / "agent" / "learner.zip").exists()
     assert main(["train", "preference", "--env", "CartPole-v1", "--teacher", "perfect"]) == 2
 
 

@@ -228,7 +228,9 @@ def test_selection_picks_the_highest_disagreement_pairs():
 def test_learner_names_and_state_entropy():
     from stable_baselines3 import PPO, SAC
 
-    assert learner_class("ppo") is PPO and learner_class("stable_baselines3:SAC") is SAC
+    assert learner_class("ppo") is PPO and learner_class(" SAC") is SAC
+    with pytest.raises(HfrlError, match="unknown learner"):
+        learner_class("stable_baselines3:SAC")  # no module paths: nothing is imported by name
     with pytest.raises(HfrlError, match="Did you mean"):
         learner_class("ppo2")
     ent = StateEntropyReward(k=1)
