@@ -207,6 +207,18 @@ def _teacher(name: str | None, env_id: str, seed: int, needs: str, app: str) -> 
     return teacher
 
 
+def teacher_meta(demo: Any, fps: float | None) -> dict[str, Any]:
+    """Who labels a new session and at which display rate, for its meta (exports read it)."""
+    from hfrl.teachers import teacher_params
+
+    if demo is None:
+        teacher: dict[str, Any] = {"kind": "person"}
+    else:
+        params = dict(teacher_params(demo))
+        teacher = {"kind": "simulated", "feedback": params.pop("kind", None), **params}
+    return {"teacher": teacher, "fps": None if fps is None else float(fps)}
+
+
 def check_renders(env: Any, env_id: str, seed: int) -> None:
     """Reset ``env`` and check it draws colour frames (a clear error if it does not)."""
     from hfrl.human_ui.teach import check_frame
@@ -245,6 +257,7 @@ def teach_session(
         check_renders(env, env_id, seed)
         demo = _teacher(teacher, env_id, seed, "rate", "teach")
         meta = {"app": "teach", "agent": agent_name, "env_id": env_id, "seed": seed}
+        meta.update(teacher_meta(demo, getattr(config, "fps", None)))  # for exports
         store, session = open_session(paths, meta)
         agent, loaded = load_or_build_agent(agent_name, env, env_id, seed, paths.agent_dir)
         if demo is not None:
@@ -322,6 +335,7 @@ def compare_session(
         probe.close()
     demo = _teacher(teacher, env_id, seed, "compare", "compare")
     meta = {"app": "compare", "agent": agent_name, "env_id": env_id, "seed": seed}
+    meta.update(teacher_meta(demo, getattr(config, "clip_fps", None)))  # for exports
     store, session = open_session(paths, meta)
     try:
         agent, loaded = build_preference_agent(env_id, seed, paths.agent_dir)
