@@ -15,15 +15,21 @@ Steps 1-2 use undiscounted sums. Both segments are first padded to the same leng
 :meth:`hfrl.types.Segment.padded`: an absorbing step has true reward 0, so a segment that
 ended early has the shorter true return and is compared over the same horizon.
 
-Thresholds (exactly): ``δ_skip = skip_fraction · S`` and ``δ_equal = equal_fraction · S``
-where ``S`` is the return scale, the mean ``|R|`` of segments of the query's length. By
-default ``S`` is calibrated on every segment the teacher has compared at that length,
-the current pair included (so the first query has a scale); ``return_scale`` fixes it
-instead, e.g. from a known episode return with :func:`scale_from_episode_return`, which
-is B-Pref's own rule. The skip test measures returns from a floor, ``min(0, lowest return
-seen at that length)`` (or ``return_floor``): with non-negative rewards this is B-Pref's
-"both returns below δ_skip"; with rewards that are always negative (Pendulum, MountainCar)
-it skips pairs that both sit near the worst return seen instead of skipping every pair.
+Thresholds (exactly): ``δ_equal = equal_fraction · S`` where ``S`` is the return scale,
+the mean ``|R|`` of segments of the query's length, and ``δ_skip = skip_fraction · S_skip``
+where ``S_skip`` is the mean return *above the floor* (below). By default both scales are
+calibrated on every segment the teacher has compared at that length, the current pair
+included (so the first query has a scale); ``return_scale`` fixes both instead, e.g. from a
+known episode return with :func:`scale_from_episode_return`, which is B-Pref's own rule.
+
+The skip test measures returns from a floor, ``min(0, lowest return seen at that length)``
+(or ``return_floor``): skip when ``max(R0, R1) − floor < δ_skip``. With non-negative
+rewards the floor is 0 and ``S_skip = S``, which is B-Pref's "both returns below δ_skip"
+exactly. B-Pref's own rule skips *every* pair on tasks whose rewards are always negative
+(its threshold is then negative and every return lies below it; measured on MountainCar:
+50 of 50); here, returns are shifted by the floor first, so a skip means "both clips sit
+near the worst return seen", and when every clip ties (MountainCar before the goal is
+ever reached, ``S_skip = 0``) nothing is skipped and the tie is answered "equal".
 """
 
 from __future__ import annotations
@@ -57,7 +63,8 @@ class PreferenceTeacherConfig:
     seed: int = 0
     """Seed of the teacher's random generator (stochastic labels, mistakes)."""
     return_scale: float | None = None
-    """Fixed return scale S (mean |segment return|); None calibrates it on segments seen."""
+    """Fixed return scale S (mean |segment return|) of both thresholds; None calibrates
+    them on the segments seen."""
     return_floor: float | None = None
     """Return the skip test counts from; None = min(0, lowest segment return seen)."""
 
@@ -125,6 +132,7 @@ class BPrefTeacher:
         self.clock = clock
         self.rng = np.random.default_rng(self.config.seed)
         self._abs_sum: dict[int, float] = defaultdict(float)
+        self._sum: dict[int, float] = defaultdict(float)
         self._count: dict[int, int] = defaultdict(int)
         self._min: dict[int, float] = {}
         self.queries = 0
@@ -134,7 +142,10 @@ class BPrefTeacher:
         length = max(len(left), len(right))
         r0 = left.padded(length).true_rewards
         r1 = right.padded(length).true_rewards
-        label = self.label(r0, r1)
+        return self._answer(left, right, self.label(r0, r1))
+
+    def _answer(self, left: Segment, right: Segment, label: float | None) -> Preference:
+        """Stamp a label as this teacher's :class:`Preference` (one more query answered)."""
         self.queries += 1
         if self.clock is not None:
             t = self.clock.now()
@@ -153,7 +164,9 @@ class BPrefTeacher:
         cfg = self.config
         sum0, sum1 = float(r_left.sum()), float(r_right.sum())
         scale, floor = self._calibrate(len(r_left), sum0, sum1)
-        if cfg.skip_fraction > 0 and max(sum0, sum1) - floor < cfg.skip_fraction * scale:
+        if cfg.skip_fraction > 0 and max(sum0, sum1) - floor < cfg.skip_fraction * self._skip_scale(
+            len(r_left), floor
+        ):
             return None
         if cfg.equal_fraction > 0 and abs(sum0 - sum1) < cfg.equal_fraction * scale:
             return EQUAL
@@ -171,8 +184,13 @@ class BPrefTeacher:
 
     def thresholds(self, length: int) -> tuple[float, float]:
         """Current ``(δ_skip, δ_equal)`` for segments of ``length`` steps."""
-        scale = self._scale(length)
-        return self.config.skip_fraction * scale, self.config.equal_fraction * scale
+        floor = self.config.return_floor
+        if floor is None:
+            floor = min(0.0, self._min.get(length, 0.0))
+        skip_scale = self._skip_scale(length, floor)
+        return self.config.skip_fraction * skip_scale, self.config.equal_fraction * self._scale(
+            length
+        )
 
     def params(self) -> dict[str, object]:
         """The teacher's parameters for summaries (JSON-ready)."""
@@ -185,12 +203,20 @@ class BPrefTeacher:
     def _calibrate(self, length: int, sum0: float, sum1: float) -> tuple[float, float]:
         for r in (sum0, sum1):
             self._abs_sum[length] += abs(r)
+            self._sum[length] += r
             self._count[length] += 1
             self._min[length] = min(self._min.get(length, r), r)
         floor = self.config.return_floor
         if floor is None:
             floor = min(0.0, self._min[length])
         return self._scale(length), floor
+
+    def _skip_scale(self, length: int, floor: float) -> float:
+        """Mean return above ``floor`` of the segments seen at ``length`` (or the fixed scale)."""
+        if self.config.return_scale is not None:
+            return self.config.return_scale
+        n = self._count.get(length, 0)
+        return max(0.0, self._sum[length] / n - floor) if n else 0.0
 
     def _scale(self, length: int) -> float:
         if self.config.return_scale is not None:

@@ -1,6 +1,8 @@
 """Named simulated teachers, as a user passes them with ``--teacher NAME``.
 
-Preference teachers (B-Pref): ``oracle stoc mistake skip equal myopic``. Scalar trainers:
+Preference teachers (B-Pref): ``oracle stoc mistake skip equal myopic``, and ``progress``
+(env return plus a potential-based progress term, for tasks whose rewards tie; B-Pref's
+noise through overrides, ``progress:eps=0.1``). Scalar trainers:
 ``perfect human``. A name may carry overrides of its config fields,
 ``NAME:field=value,field=value`` (``mistake:eps=0.2``, ``human:consistency=0.8``), for
 any custom teacher. Other modules add names with :func:`register_teacher`.
@@ -18,6 +20,7 @@ from hfrl.errors import HfrlError, unknown_name
 from hfrl.protocols import PreferenceTeacher, ScalarTeacher
 from hfrl.teachers.oracles import ExpertAgreementOracle, ScalarOracle
 from hfrl.teachers.preference import PREFERENCE_PRESETS, BPrefTeacher
+from hfrl.teachers.progress import PROGRESS_PRESETS, ProgressTeacher, potential_for
 from hfrl.teachers.scalar import SCALAR_PRESETS, ScalarTrainer
 
 TeacherKind = Literal["scalar", "preference"]
@@ -154,6 +157,17 @@ def _preference_factory(preset: str) -> TeacherFactory:
     return build
 
 
+def _progress_factory(preset: str) -> TeacherFactory:
+    def build(
+        env_id: str, seed: int, overrides: dict[str, str], oracle: ScalarOracle | None = None
+    ) -> ProgressTeacher:
+        config = dataclasses.replace(PROGRESS_PRESETS[preset], seed=seed)
+        config = apply_overrides(config, overrides)
+        return ProgressTeacher(potential_for(env_id), config, name=preset)
+
+    return build
+
+
 def _scalar_factory(preset: str) -> TeacherFactory:
     def build(
         env_id: str, seed: int, overrides: dict[str, str], oracle: ScalarOracle | None = None
@@ -175,6 +189,7 @@ _PREFERENCE_HELP = {
     "skip": "B-Pref teacher that skips pairs whose returns are both low (10% of scale)",
     "equal": "B-Pref teacher that answers equal within 10% of the return scale",
     "myopic": "B-Pref teacher that weighs late steps more (gamma=0.9)",
+    "progress": "env return plus progress (potential-based: MountainCar/Acrobot energy)",
 }
 _SCALAR_HELP = {
     "perfect": "rates every step from the expert, always right, 0.2-0.8 s delay",
@@ -183,6 +198,8 @@ _SCALAR_HELP = {
 
 for _name in PREFERENCE_PRESETS:
     register_teacher(_name, "preference", _preference_factory(_name), _PREFERENCE_HELP[_name])
+for _name in PROGRESS_PRESETS:
+    register_teacher(_name, "preference", _progress_factory(_name), _PREFERENCE_HELP[_name])
 for _name in SCALAR_PRESETS:
     register_teacher(_name, "scalar", _scalar_factory(_name), _SCALAR_HELP[_name])
 

@@ -193,3 +193,14 @@ def test_bad_config_rejected_and_params_are_json():
         PreferenceTeacherConfig(beta=-1.0)
     params = BPrefTeacher(PREFERENCE_PRESETS["oracle"], name="oracle").params()
     assert json.loads(json.dumps(params))["beta"] == "inf"
+
+
+def test_skip_teacher_does_not_skip_tied_clips_on_negative_reward_tasks():
+    """MountainCar before the goal: every clip returns -50; B-Pref's rule skipped 50 of 50."""
+    t = make_teacher("skip", "MountainCar-v0", seed=0)
+    labels = [t.compare(seg([-1.0] * 50), seg([-1.0] * 50)).label for _ in range(50)]
+    assert labels == [EQUAL] * 50
+    assert t.thresholds(50)[0] == 0.0
+    # one clip reaches the goal: the pairs still at the floor are skipped, the others are not
+    assert t.compare(seg([-1.0] * 10, terminated=True), seg([-1.0] * 50)).label == LEFT
+    assert t.compare(seg([-1.0] * 50), seg([-1.0] * 50)).label is None
