@@ -9,7 +9,11 @@ object arrays are refused instead of being pickled.
 from __future__ import annotations
 
 import io
+import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -96,3 +100,24 @@ def build_segment(header: SegmentHeader, blob: bytes, frames: bool = True) -> Se
         frames=arrays.get("frames"),
         uid=header.uid,
     )
+
+
+def write_npz(target: str | Path | IO[bytes], arrays: Mapping[str, np.ndarray]) -> None:
+    """Write ``arrays`` as a compressed ``.npz`` whose bytes depend on the arrays only.
+
+    ``np.savez_compressed`` stamps each member with the current time, so two exports of the
+    same data differ; here every member gets the same fixed timestamp and the members keep
+    the order given. ``np.load(..., allow_pickle=False)`` reads the file; object arrays are
+    refused (they would need pickle).
+    """
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, value in arrays.items():
+            array = np.asanyarray(value)
+            if array.dtype.hasobject:
+                raise StoreError(
+                    f"array {name!r} has an object dtype; it cannot be saved without pickle"
+                )
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with archive.open(info, "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, array, allow_pickle=False)

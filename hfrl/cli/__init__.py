@@ -22,6 +22,9 @@ SUBCOMMANDS: dict[str, str] = {
     "compare": "hfrl.cli.compare",
     "bench": "hfrl.cli.bench",
     "plot": "hfrl.cli.plot",
+    "sessions": "hfrl.cli.sessions",
+    "export": "hfrl.cli.export",
+    "import": "hfrl.cli.import_",
 }
 """Subcommand name -> module path."""
 
@@ -32,6 +35,9 @@ HELPS: dict[str, str] = {
     "compare": "compare clips side by side while a reward model and an RL agent learn from you",
     "bench": "run a benchmark suite in parallel processes (resumable); write tidy tables and a summary",
     "plot": "plot return vs env steps, feedback and human minutes (IQM across seeds, bootstrap bands)",
+    "sessions": "list the sessions in a feedback store (app, agent, env, counts, times, size)",
+    "export": "export a session (ratings, comparisons, clips, env and teacher) to npz or parquet",
+    "import": "import a session folder written by `hfrl export` (checked; refused whole if unsound)",
 }
 
 
