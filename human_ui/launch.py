@@ -283,7 +283,7 @@ def teach_session(
 def build_preference_agent(env_id: str, seed: int, agent_dir: Path) -> tuple[Any, bool]:
     """A preference agent that keeps display frames, loaded from ``agent_dir`` if saved there."""
     from hfrl.agents.preference import PreferenceAgent
-    from hfrl.agents.preference_config import PreferenceConfig
+    from hfrl.agents.preference.config import PreferenceConfig
     from hfrl.human_ui.worker import saved_agent_dir
 
     saved = saved_agent_dir(agent_dir)
@@ -312,7 +312,7 @@ def compare_session(
         HfrlError: an agent that does not learn from comparisons, unknown env or teacher,
             an env that draws no frames, a session made for another app, agent or env.
     """
-    from hfrl.agents.preference_labels import QueryQueue
+    from hfrl.agents.preference.labels import QueryQueue
     from hfrl.agents.registry import get_agent_class
     from hfrl.envs.make import check_id, make
     from hfrl.human_ui.compare import CompareApp, LearnInChunks

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import torch
 from hfrl.agents.preference import PreferenceAgent
-from hfrl.agents.preference_config import PreferenceConfig
-from hfrl.agents.preference_learners import build_learner, learner_preset, resolve_learner_name
+from hfrl.agents.preference.config import PreferenceConfig
+from hfrl.agents.preference.learners import build_learner, learner_preset, resolve_learner_name
 
 from hfrl.teachers.presets import make_teacher
 from hfrl.training.evaluate import evaluate

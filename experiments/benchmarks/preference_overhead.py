@@ -22,9 +22,9 @@ import time
 import numpy as np
 import torch
 from hfrl.agents.preference import PreferenceAgent
-from hfrl.agents.preference_config import PreferenceConfig
-from hfrl.agents.preference_labels import TeacherLabels
-from hfrl.agents.preference_learners import build_learner
+from hfrl.agents.preference.config import PreferenceConfig
+from hfrl.agents.preference.labels import TeacherLabels
+from hfrl.agents.preference.learners import build_learner
 
 from hfrl.teachers.presets import make_teacher
 

@@ -32,7 +32,7 @@ def main() -> int:
 
     import torch
     from hfrl.agents.preference import PreferenceAgent
-    from hfrl.agents.preference_config import PreferenceConfig
+    from hfrl.agents.preference.config import PreferenceConfig
     from preference_common import run_true_reward
 
     from hfrl.teachers.presets import make_teacher

@@ -34,7 +34,7 @@ def run_preference_training(args: argparse.Namespace, recorder: Any) -> int:
     import torch
 
     from hfrl.agents.preference import PreferenceAgent
-    from hfrl.agents.preference_config import PreferenceConfig
+    from hfrl.agents.preference.config import PreferenceConfig
     from hfrl.config import config_from_dict, config_to_dict
     from hfrl.effort import DEFAULT_EFFORT
     from hfrl.seeding import seed_everything

@@ -7,15 +7,16 @@ import time
 
 import numpy as np
 import pytest
-from hfrl.agents.preference_labels import (
+from hfrl.agents.preference.labels import (
     LabelSchedule,
     LabelSet,
     QueryQueue,
     TeacherLabels,
 )
-from hfrl.agents.preference_learners import StateEntropyReward, learner_class
-from hfrl.agents.preference_queries import pair_scores, select_queries, top_k
-from hfrl.agents.preference_segments import SegmentPool, SegmentRecorder
+from hfrl.agents.preference.learners import learner_class
+from hfrl.agents.preference.pebble import StateEntropyReward
+from hfrl.agents.preference.queries import pair_scores, select_queries, top_k
+from hfrl.agents.preference.segments import SegmentPool, SegmentRecorder
 
 from hfrl.errors import HfrlError
 from hfrl.teachers.presets import make_teacher

@@ -87,7 +87,7 @@ class FakePreferenceAgent:
     def __init__(
         self, env_id: str = "CartPole-v1", seed: int = 0, seg_len: int = 15, queue: Any = None
     ) -> None:
-        from hfrl.agents.preference_labels import QueryQueue
+        from hfrl.agents.preference.labels import QueryQueue
 
         self.env_id = env_id
         self.queries = queue or QueryQueue(max_pending=6)

@@ -1,7 +1,7 @@
 """Learning-quality checks for preference learning (slow tier; fixed seeds 0, 1, 2).
 
 Teacher: the B-Pref ``oracle`` (and ``mistake``, 10% flipped labels). Learner: the tuned
-presets of :mod:`hfrl.agents.preference_learners` (PPO on CartPole, SAC on Pendulum).
+presets of :mod:`hfrl.agents.preference.learners` (PPO on CartPole, SAC on Pendulum).
 The score is the greedy true return, mean of 10 evaluation episodes after training.
 CartPole uses the issue's caps (100 labels, 50k steps); Pendulum 200 labels and 10k steps,
 a fifth of the step cap, to keep the tier short (about 5 minutes for the file on one core).
@@ -15,7 +15,7 @@ import statistics
 import pytest
 import torch
 from hfrl.agents.preference import PreferenceAgent
-from hfrl.agents.preference_config import PreferenceConfig
+from hfrl.agents.preference.config import PreferenceConfig
 
 from hfrl.teachers.presets import make_teacher
 

@@ -7,11 +7,11 @@ The loop of :meth:`PreferenceAgent.learn`:
 2. the SB3 learner trains on the learned reward through
    :class:`~hfrl.envs.learned_reward.LearnedRewardVecEnv` (one batched reward call per
    vectorised step; rewards shifted so the absorbing state scores 0, then normalised);
-3. a :class:`~hfrl.agents.preference_segments.SegmentRecorder` under that wrapper cuts the
+3. a :class:`~hfrl.agents.preference.segments.SegmentRecorder` under that wrapper cuts the
    learner's rollouts into clips; at the end of each rollout the labels due under the
    schedule (rate ∝ c/(T+c)) are requested: candidate pairs are oversampled 10× and the
    most informative asked (ensemble disagreement by default);
-4. answers arrive through a :class:`~hfrl.agents.preference_labels.LabelSource` (a
+4. answers arrive through a :class:`~hfrl.agents.preference.labels.LabelSource` (a
    simulated teacher at once, or a person through a :class:`QueryQueue` without blocking);
    each batch refits the ensemble (bagging, validation split, adaptive L2) on the capped
    label set, and an off-policy learner's replay buffer is relabelled (PEBBLE).
@@ -29,21 +29,20 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
-from hfrl.agents.preference_config import PreferenceConfig
-from hfrl.agents.preference_labels import LabelSchedule, LabelSet, LabelSource, TeacherLabels
-from hfrl.agents.preference_learner_io import load_learner, save_learner
-from hfrl.agents.preference_learners import (
-    StateEntropyReward,
+from hfrl.agents.preference.config import PreferenceConfig
+from hfrl.agents.preference.labels import LabelSchedule, LabelSet, LabelSource, TeacherLabels
+from hfrl.agents.preference.learner_io import load_learner, save_learner
+from hfrl.agents.preference.learners import (
     build_from_args,
     is_off_policy,
     learner_args,
     learner_class,
     learner_preset,
-    relabel_replay_buffer,
     resolve_learner_name,
 )
-from hfrl.agents.preference_queries import select_queries
-from hfrl.agents.preference_segments import SegmentPool, SegmentRecorder
+from hfrl.agents.preference.pebble import StateEntropyReward, relabel_replay_buffer
+from hfrl.agents.preference.queries import select_queries
+from hfrl.agents.preference.segments import SegmentPool, SegmentRecorder
 from hfrl.envs.learned_reward import LearnedRewardVecEnv
 from hfrl.envs.suites import is_atari
 from stable_baselines3.common.base_class import BaseAlgorithm
@@ -495,7 +494,7 @@ class PreferenceAgent:
         """Write config and counters (JSON), the learner (JSON + weights), reward, labels.
 
         Nothing written is a pickle: the learner is saved by
-        :func:`~hfrl.agents.preference_learner_io.save_learner`, not SB3's ``save``.
+        :func:`~hfrl.agents.preference.learner_io.save_learner`, not SB3's ``save``.
         """
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)

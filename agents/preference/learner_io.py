@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from hfrl.agents.preference_learners import build_from_args, learner_class, learner_name_of
+from hfrl.agents.preference.learners import build_from_args, learner_class, learner_name_of
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 from stable_baselines3.common.utils import get_device
