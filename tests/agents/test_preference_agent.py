@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 from hfrl.agents.preference import PreferenceAgent
-from hfrl.agents.preference_config import PreferenceConfig
-from hfrl.agents.preference_labels import QueryQueue, TeacherLabels
+from hfrl.agents.preference.config import PreferenceConfig
+from hfrl.agents.preference.labels import QueryQueue, TeacherLabels
 from hfrl.agents.registry import get_agent_class
 
 from hfrl.errors import HfrlError

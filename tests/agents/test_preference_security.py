@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import torch
 from hfrl.agents.preference import PreferenceAgent
-from hfrl.agents.preference_config import PreferenceConfig
+from hfrl.agents.preference.config import PreferenceConfig
 
 from hfrl.errors import HfrlError
 from hfrl.teachers.presets import make_teacher
