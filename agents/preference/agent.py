@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
-from hfrl.agents.preference.config import PreferenceConfig
+from hfrl.agents.preference.config import PreferenceConfig, default_segment_length
 from hfrl.agents.preference.labels import LabelSchedule, LabelSet, LabelSource, TeacherLabels
 from hfrl.agents.preference.learner_io import load_learner, save_learner
 from hfrl.agents.preference.learners import (
@@ -62,13 +62,6 @@ REWARD_DIR = "reward"
 
 CurveFn = Callable[[dict[str, float]], None]
 """Called with each curve point (env_steps, episodes, feedback_count, return, ...)."""
-
-
-def default_segment_length(env_id: str, fps: float) -> int:
-    """25 steps for Atari (Christiano), else about 1.5 s at ``fps``, kept within 10-50."""
-    if is_atari(env_id):
-        return 25
-    return int(min(50, max(10, round(1.5 * fps))))
 
 
 class _LearnedReward:

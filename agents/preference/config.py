@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from hfrl.envs.suites import is_atari
+
 from hfrl.errors import HfrlError, unknown_name
 
 LEARNER_NAMES = ("ppo", "a2c", "sac", "td3", "ddpg", "dqn")
@@ -87,3 +89,10 @@ class PreferenceConfig:
             raise HfrlError(f"label_buffer must be at least 1, got {self.label_buffer}")
         if min(self.n_envs, self.segment_length, self.pool_size, self.pretrain_steps) < 0:
             raise HfrlError("n_envs, segment_length, pool_size and pretrain_steps must be >= 0")
+
+
+def default_segment_length(env_id: str, fps: float) -> int:
+    """25 steps for Atari (Christiano), else about 1.5 s at ``fps``, kept within 10-50."""
+    if is_atari(env_id):
+        return 25
+    return int(min(50, max(10, round(1.5 * fps))))
