@@ -23,14 +23,17 @@ returned unless asked for.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import sqlite3
+import sys
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from hfrl.errors import HfrlError, StoreError
 from hfrl.store_codec import SegmentHeader, build_segment, encode_arrays, header_of
@@ -150,6 +153,60 @@ def _credit_json(credit: Credit | Mapping[int, float] | None) -> str | None:
         ) from e
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def store_error(path: Path, err: BaseException) -> StoreError:
+    """A one-line :class:`StoreError` for an SQLite or OS error on the store at ``path``.
+
+    Says what to do: free disk space, make the files writable, or recover a damaged file.
+    Every label already returned for is on disk (each was committed on its own).
+    """
+    text = str(err)
+    low = text.lower()
+    if "full" in low or getattr(err, "errno", None) == 28:
+        what = f"the disk holding {path} is full ({text}); free some space and run it again"
+    elif "readonly" in low or "read-only" in low or isinstance(err, PermissionError):
+        what = (
+            f"feedback store {path} cannot be written ({text}); make the file, its -wal and "
+            "-shm files and their folder writable, or pass another --dir"
+        )
+    elif "malformed" in low or "not a database" in low or "corrupt" in low:
+        what = (
+            f"feedback store {path} is damaged ({text}); copy out what is readable with "
+            f"`sqlite3 {path} .recover | sqlite3 recovered.sqlite`, or restore a backup"
+        )
+    elif "locked" in low or "busy" in low:
+        what = (
+            f"feedback store {path} is busy in another process ({text}); try again when it is done"
+        )
+    elif isinstance(err, OSError):
+        what = f"cannot use feedback store {path}: {err.strerror or text}; check the path"
+    else:
+        what = f"feedback store {path}: {text}"
+    return StoreError(what + ". Labels stored before this are kept.")
+
+
+def _guarded(method: F) -> F:
+    """Turn SQLite and OS errors raised by a store method into a one-line StoreError."""
+
+    @functools.wraps(method)
+    def wrapper(self: FeedbackStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except (sqlite3.Error, OSError) as err:
+            raise store_error(self.path, err) from err
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """Roll back if a transaction is still open (SQLite ends some on its own, e.g. when full)."""
+    if conn.in_transaction:
+        with contextlib.suppress(sqlite3.Error):  # the original error is the one to report
+            conn.execute("ROLLBACK")
+
+
 class FeedbackStore:
     """SQLite feedback store (WAL, one committed row per feedback, segments stored once).
 
@@ -177,19 +234,32 @@ class FeedbackStore:
         self.synchronous = synchronous.upper()
         self.timeout = timeout
         check_file(self.path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            blocker = next((p for p in self.path.parents if p.is_file()), None)
+            why = f"{blocker} is a file" if blocker else (err.strerror or str(err))
+            raise StoreError(
+                f"cannot create the folder of feedback store {self.path}: {why}; pass a --dir "
+                "that is a writable folder."
+            ) from err
         self._local = threading.local()
         self._conns: list[sqlite3.Connection] = []
         self._conns_lock = threading.Lock()
         self._write_lock = threading.RLock()
         self._closed = False
         self._segment_ids: dict[str, int] = {}
+        self.skipped: list[str] = []
+        """Records left out of reads because their data could not be decoded (reported once)."""
         try:
             conn = self._open_connection(first=True)
             with self._write_lock:
                 migrate(conn, self.path)
+        except (sqlite3.Error, OSError) as err:
+            self.close(checkpoint=False)
+            raise store_error(self.path, err) from err
         except BaseException:
-            self.close()
+            self.close(checkpoint=False)
             raise
 
     # -- connections ------------------------------------------------------------------
@@ -240,15 +310,25 @@ class FeedbackStore:
                 ids = [conn.execute(sql, params).lastrowid for sql, params in statements]
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                _rollback(conn)
                 raise
         return ids
 
-    def close(self) -> None:
-        """Close every thread's connection (the WAL is checkpointed by the last one)."""
+    def close(self, checkpoint: bool = True) -> None:
+        """Close every thread's connection, first folding the WAL into the main file.
+
+        ``PRAGMA wal_checkpoint(TRUNCATE)`` leaves every label in ``feedback.sqlite`` itself
+        (the ``-wal`` file empty), so a session that ended cleanly can be copied as one file;
+        it is skipped quietly when another process is reading the store. ``hfrl export`` is
+        the safe way to take a session elsewhere at any time.
+        """
         with self._conns_lock:
             conns, self._conns = self._conns, []
             self._closed = True
+        if checkpoint and conns:
+            # read-only, busy or damaged: the WAL stays as it is, every commit is in it
+            with contextlib.suppress(sqlite3.Error):
+                conns[0].execute("PRAGMA wal_checkpoint(TRUNCATE)")
         for conn in conns:
             conn.close()
 
@@ -260,6 +340,7 @@ class FeedbackStore:
 
     # -- sessions ---------------------------------------------------------------------
 
+    @_guarded
     def open_session(self, name: str, meta: Mapping[str, Any] | None = None) -> Session:
         """Create the session ``name``, or resume it when it exists.
 
@@ -301,11 +382,13 @@ class FeedbackStore:
             return None
         return Session(self, row[0], row[1], json.loads(row[2]), row[3], resumed=True)
 
+    @_guarded
     def sessions(self) -> list[Session]:
         """All sessions, oldest first."""
         rows = self._conn().execute("SELECT id, name, meta, created FROM sessions ORDER BY id")
         return [Session(self, r[0], r[1], json.loads(r[2]), r[3], resumed=True) for r in rows]
 
+    @_guarded
     def session(self, ref: str | int) -> Session:
         """The session with this name or id.
 
@@ -340,6 +423,7 @@ class FeedbackStore:
             return self.add_preference(session, feedback)
         raise HfrlError(f"cannot store {type(feedback).__name__}; expected Scalar or Preference")
 
+    @_guarded
     def add_scalar(
         self,
         session: SessionRef,
@@ -370,6 +454,7 @@ class FeedbackStore:
             ),
         )
 
+    @_guarded
     def add_preference(self, session: SessionRef, preference: Preference) -> int:
         """Store one comparison (a skip too), with its segments if new; return its row id."""
         left_id = self.put_segment(preference.left)
@@ -389,6 +474,7 @@ class FeedbackStore:
             ),
         )
 
+    @_guarded
     def put_segment(self, segment: Segment) -> int:
         """Store ``segment`` unless a segment with its uid is there; return its row id.
 
@@ -425,6 +511,7 @@ class FeedbackStore:
 
     # -- undo -------------------------------------------------------------------------
 
+    @_guarded
     def undo_last(self, session: SessionRef, kind: FeedbackKind) -> int | None:
         """Retract the session's latest not-yet-retracted feedback of ``kind``.
 
@@ -444,13 +531,14 @@ class FeedbackStore:
                     conn.execute(f"UPDATE {table} SET retracted = 1 WHERE id = ?", (row[0],))
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                _rollback(conn)
                 raise
         return row[0]
 
     delete_last = undo_last
     """Alias of :meth:`undo_last` (the name issue 2 uses); rows are flagged, not erased."""
 
+    @_guarded
     def retract(self, kind: FeedbackKind, row_id: int, retracted: bool = True) -> None:
         """Set (or clear) the retracted flag of one row of ``kind``."""
         self._write(
@@ -470,6 +558,7 @@ class FeedbackStore:
 
     # -- reading ----------------------------------------------------------------------
 
+    @_guarded
     def scalar_records(
         self, session: SessionRef, include_retracted: bool = False
     ) -> list[StoredScalar]:
@@ -493,6 +582,7 @@ class FeedbackStore:
         """The session's ratings, oldest first (undone ones left out by default)."""
         return [r.scalar for r in self.scalar_records(session, include_retracted)]
 
+    @_guarded
     def preference_records(
         self, session: SessionRef, include_retracted: bool = False, frames: bool = True
     ) -> list[StoredPreference]:
@@ -512,10 +602,26 @@ class FeedbackStore:
         try:
             rows = conn.execute(sql, (_session_id(session),)).fetchall()
             segments: dict[int, Segment] = {}
+            bad: dict[int, str] = {}
             for seg_id in {i for r in rows for i in (r[2], r[3])}:
-                segments[seg_id] = self._load_segment(conn, "id", seg_id, frames)
+                try:
+                    segments[seg_id] = self._load_segment(conn, "id", seg_id, frames)
+                except sqlite3.Error:
+                    raise
+                except Exception as err:  # one damaged blob: skip its labels, keep the rest
+                    bad[seg_id] = f"{type(err).__name__}: {err}"
         finally:
-            conn.execute("COMMIT")
+            if conn.in_transaction:
+                conn.execute("COMMIT")
+        if bad:
+            kept = []
+            for r in rows:
+                broken = [i for i in (r[2], r[3]) if i in bad]
+                if broken:
+                    self._skip(f"preference {r[0]} (segment {broken[0]}: {bad[broken[0]]})")
+                else:
+                    kept.append(r)
+            rows = kept
         return [
             StoredPreference(
                 id=r[0],
@@ -537,6 +643,18 @@ class FeedbackStore:
         records = self.preference_records(session, include_retracted, frames)
         return [r.preference for r in records]
 
+    def _skip(self, record: str) -> None:
+        """Leave a damaged record out of reads, and say so once on stderr."""
+        if record in self.skipped:
+            return
+        self.skipped.append(record)
+        print(
+            f"hfrl: warning: {self.path}: skipped {record[:200]}; it cannot be decoded. The "
+            "other records are used; `hfrl export` copies every readable one.",
+            file=sys.stderr,
+        )
+
+    @_guarded
     def segment(self, ref: int | str, frames: bool = True) -> Segment:
         """A stored segment by row id (int) or uid (str); ``frames=False`` leaves frames out.
 
@@ -559,6 +677,7 @@ class FeedbackStore:
         header = SegmentHeader(row[0], row[1], row[2], row[3], bool(row[4]), row[5])
         return build_segment(header, row[6], frames)
 
+    @_guarded
     def segment_ids(self, session: SessionRef | None = None) -> list[int]:
         """Row ids of the segments a session's preferences use (all segments if None)."""
         conn = self._conn()
@@ -571,6 +690,7 @@ class FeedbackStore:
         sid = _session_id(session)
         return [r[0] for r in conn.execute(sql, (sid, sid))]
 
+    @_guarded
     def counts(self, session: SessionRef | None = None) -> dict[str, int]:
         """Numbers of live scalars, labelled preferences, skips, retracted rows and segments.
 
@@ -605,6 +725,7 @@ class FeedbackStore:
         """The schema version of the open file."""
         return self._conn().execute("PRAGMA user_version").fetchone()[0]
 
+    @_guarded
     def integrity_check(self) -> str:
         """SQLite's ``PRAGMA integrity_check`` result (``"ok"`` when sound)."""
         rows = self._conn().execute("PRAGMA integrity_check").fetchall()
