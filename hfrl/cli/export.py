@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 HELP = (
     "export a session (ratings, comparisons, clips, env and teacher description) to npz or parquet"
@@ -14,9 +15,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from hfrl.cli._store_args import add_dir_argument
 
     parser.add_argument("session", metavar="SESSION", help="session name (see `hfrl sessions`)")
-    parser.add_argument("--format", choices=("npz", "parquet"), default="npz", help="data files")
     parser.add_argument(
-        "--out", required=True, metavar="PATH", help="folder to write (new or empty)"
+        "--format",
+        choices=("npz", "parquet", "imitation"),
+        default="npz",
+        help="npz or parquet: hfrl's session folder; imitation: one .npz of imitation's "
+        "preference dataset (fixed-length fragments, T + 1 observations; see hfrl.store_imitation)",
+    )
+    parser.add_argument(
+        "--out",
+        required=True,
+        metavar="PATH",
+        help="folder to write (new or empty); for --format imitation a new .npz file",
     )
     parser.add_argument(
         "--live-only",
@@ -38,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
     from hfrl.training.session_spec import describe_session
 
     out = Path(args.out)
+    if args.format == "imitation":
+        return _export_imitation(args, out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise HfrlError(f"{out} exists and is not an empty folder; pass a new --out PATH")
     with open_existing_store(args.dir) as store:
@@ -71,3 +83,29 @@ def description_version() -> str:
     from hfrl.store_export import FORMAT_NAME, FORMAT_VERSION
 
     return f"{FORMAT_NAME} v{FORMAT_VERSION}"
+
+
+def _export_imitation(args: argparse.Namespace, out: Path) -> int:
+    """Write a comparison session as imitation's preference dataset (npz arrays)."""
+    from hfrl.cli._store_args import find_session, open_existing_store
+    from hfrl.errors import HfrlError
+    from hfrl.store_imitation import pairs_to_dataset, session_preferences, write_dataset
+
+    if out.suffix != ".npz":
+        raise HfrlError(f"--format imitation writes one .npz file; got --out {out}")
+    if out.exists():
+        raise HfrlError(f"{out} exists; pass a new --out FILE.npz")
+    with open_existing_store(args.dir) as store:
+        session = find_session(store, args.session)
+        pairs, prefs, skips = session_preferences(store, session)
+        data = pairs_to_dataset(pairs, prefs)
+    write_dataset(out, data)
+    assert data.lengths is not None
+    fixed = len(data.acts[0][0])
+    padded = int((data.lengths[0] < fixed).sum() + (data.lengths[1] < fixed).sum())
+    print(
+        f"hfrl export: {len(prefs)} comparisons of session {args.session!r} written to {out} in "
+        f"imitation's layout (fragments of {len(data.acts[0][0])} steps, {padded} clips padded "
+        f"with absorbing steps; {skips} skips left out: imitation has no skip)."
+    )
+    return 0
