@@ -11,6 +11,7 @@ are in the feedback store already) until the agent is free.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import threading
 import time
@@ -152,7 +153,13 @@ UI_STATE_FILE = "hfrl_ui.json"
 
 
 def save_agent(agent: Any, directory: Path, ui_state: dict[str, Any] | None = None) -> None:
-    """``agent.save`` into ``directory`` so that a crash mid-save keeps the previous copy.
+    """``agent.save`` into ``directory`` atomically: a complete copy exists at every moment.
+
+    The new copy is written into a temporary sibling and flushed to disk; only then is the
+    current copy moved to ``NAME.old`` and the new one renamed into place, and only after
+    that is ``NAME.old`` removed. A save killed at any point leaves ``directory`` or
+    ``NAME.old`` complete (:func:`saved_agent_dir` finds it); the backup is never deleted
+    while it is the only complete copy.
 
     Args:
         agent: the agent.
@@ -160,18 +167,52 @@ def save_agent(agent: Any, directory: Path, ui_state: dict[str, Any] | None = No
         ui_state: JSON-ready facts the app needs on resume, written to ``UI_STATE_FILE``.
     """
     directory = Path(directory)
-    tmp = directory.with_name(directory.name + ".tmp")
     old = directory.with_name(directory.name + ".old")
-    shutil.rmtree(tmp, ignore_errors=True)
+    for stale in directory.parent.glob(f"{directory.name}.tmp*"):
+        shutil.rmtree(stale, ignore_errors=True)  # left by a killed save
+    tmp = directory.with_name(f"{directory.name}.tmp-{os.getpid()}")
     tmp.mkdir(parents=True)
-    agent.save(tmp)
-    if ui_state is not None:
-        (tmp / UI_STATE_FILE).write_text(json.dumps(ui_state))
+    try:
+        agent.save(tmp)
+        if ui_state is not None:
+            (tmp / UI_STATE_FILE).write_text(json.dumps(ui_state))
+        _fsync_tree(tmp)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if directory.exists():  # complete (only finished copies are renamed to it)
+        if old.exists():
+            shutil.rmtree(old)  # not the only complete copy: `directory` is one
+        os.replace(directory, old)
+    os.replace(tmp, directory)
+    _fsync_dir(directory.parent)
     shutil.rmtree(old, ignore_errors=True)
-    if directory.exists():
-        directory.rename(old)
-    tmp.rename(directory)
-    shutil.rmtree(old, ignore_errors=True)
+
+
+def _fsync_tree(root: Path) -> None:
+    """Flush every file under ``root`` and the folders holding them to disk."""
+    for path in sorted(root.rglob("*"), reverse=True):
+        if path.is_file():
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    _fsync_dir(root)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Flush a folder's entries (renames) to disk, where the OS allows it."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def load_ui_state(directory: Path) -> dict[str, Any]:
