@@ -11,8 +11,9 @@ from hfrl.errors import HfrlError, unknown_name
 
 LEARNER_NAMES = ("ppo", "a2c", "sac", "td3", "ddpg", "dqn")
 """The SB3 algorithms the agent builds by name (``auto`` picks SAC or PPO)."""
-SELECTIONS = ("disagreement", "uniform", "entropy")
-"""Query-selection rules: ensemble variance of P(left ≻ right), random pairs, entropy of P."""
+SELECTIONS = ("disagreement", "uniform", "entropy", "predictive-entropy")
+"""Query-selection rules (:mod:`hfrl.agents.preference.queries`): variance of the members'
+P(left ≻ right), random pairs, B-Pref's mean of member entropies, entropy of the mean P."""
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,8 @@ class PreferenceConfig:
     oversample: int = 10
     """Candidate pairs sampled per query asked (Christiano: 10×)."""
     selection: str = "disagreement"
-    """Query selection: ``disagreement``, ``uniform`` or ``entropy``."""
+    """Query selection: ``disagreement``, ``uniform``, ``entropy`` (B-Pref: mean of the
+    members' entropies) or ``predictive-entropy`` (entropy of the ensemble-mean P)."""
     random_policy_share: float = 0.25
     """Share of the label budget asked first, on clips of a uniformly random policy."""
     random_policy_steps: int = 0

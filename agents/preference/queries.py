@@ -1,8 +1,13 @@
 """Which pairs of clips to ask about: oversample candidates, keep the most informative.
 
 Christiano et al. (2017) sample many candidate pairs and ask about those on which the
-reward ensemble disagrees most (variance across members of P(left ≻ right)). ``entropy``
-asks where the ensemble-mean P is closest to ½ (B-Pref); ``uniform`` asks random pairs.
+reward ensemble disagrees most (``disagreement``: variance across members of
+P_k(left ≻ right)). ``entropy`` is B-Pref's entropy sampling (Lee et al. 2021, its
+``get_entropy``): the *mean over members* of each member's binary entropy H(P_k), so a pair
+every member finds close is asked first. ``predictive-entropy`` is the entropy of the
+ensemble-mean probability, H(mean_k P_k), which is high also where confident members
+disagree (entropy = mean member entropy + the members' mutual information).
+``uniform`` asks random pairs.
 """
 
 from __future__ import annotations
@@ -26,18 +31,29 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
 
 
 @torch.no_grad()
-def mean_preference(ensemble: RewardEnsemble, pairs: Sequence[Pair]) -> np.ndarray:
-    """Ensemble-mean P(left ≻ right) for each pair, shape (n_pairs,)."""
+def member_preferences(ensemble: RewardEnsemble, pairs: Sequence[Pair]) -> np.ndarray:
+    """Each member's P(left ≻ right) for each pair, shape (n_members, n_pairs)."""
     if not pairs:
-        return np.zeros(0)
+        return np.zeros((ensemble.n_members, 0))
     obs, act, ab, mask = pad_pairs(pairs)
     probs = []
     step = max(1, (256 if ensemble.spec.image else 65536) // (2 * obs.shape[2]))
     for i in range(0, len(pairs), step):
         sl = slice(i, i + step)
         ret = ensemble.pair_returns(*ensemble.as_pair_tensors(obs[sl], act[sl], ab[sl], mask[sl]))
-        probs.append(torch.sigmoid(ret[..., 0] - ret[..., 1]).mean(dim=0))
-    return torch.cat(probs).cpu().numpy()
+        probs.append(torch.sigmoid(ret[..., 0] - ret[..., 1]))
+    return torch.cat(probs, dim=1).cpu().numpy()
+
+
+def mean_preference(ensemble: RewardEnsemble, pairs: Sequence[Pair]) -> np.ndarray:
+    """Ensemble-mean P(left ≻ right) for each pair, shape (n_pairs,)."""
+    return member_preferences(ensemble, pairs).mean(axis=0)
+
+
+def binary_entropy(p: np.ndarray) -> np.ndarray:
+    """H(p) = −p log p − (1−p) log(1−p) in nats, elementwise."""
+    p = np.clip(np.asarray(p, dtype=np.float64), 1e-7, 1 - 1e-7)
+    return -(p * np.log(p) + (1 - p) * np.log1p(-p))
 
 
 def pair_scores(ensemble: RewardEnsemble | None, pairs: Sequence[Pair], method: str) -> np.ndarray:
@@ -48,8 +64,9 @@ def pair_scores(ensemble: RewardEnsemble | None, pairs: Sequence[Pair], method: 
     if method == "disagreement":
         return np.asarray(ensemble.disagreement(list(pairs)), dtype=np.float64)
     if method == "entropy":
-        p = np.clip(mean_preference(ensemble, pairs), 1e-7, 1 - 1e-7)
-        return -(p * np.log(p) + (1 - p) * np.log(1 - p))
+        return binary_entropy(member_preferences(ensemble, pairs)).mean(axis=0)
+    if method == "predictive-entropy":
+        return binary_entropy(mean_preference(ensemble, pairs))
     raise ValueError(f"unknown query selection {method!r}")
 
 
