@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-from stable_baselines3.common.running_mean_std import RunningMeanStd
 from stable_baselines3.common.vec_env import VecEnv, VecEnvWrapper
 from stable_baselines3.common.vec_env.base_vec_env import VecEnvObs, VecEnvStepReturn
 
@@ -28,29 +27,17 @@ class LearnedRewardVecEnv(VecEnvWrapper):
 
     Args:
         venv: The vectorised env (SB3 ``VecEnv``) with array observations.
-        reward_fn: Scores the batch; see ``RewardFn``.
-        normalize: Divide learned rewards by a running std of the learned rewards seen.
-        center: Also subtract their running mean. Off by default: a reward model whose
-            absorbing (ended-episode) state scores 0 must keep that zero, else a negative
-            "alive" reward makes ending early attractive (DESIGN.md §5).
-        epsilon: Added to the variance before the square root.
+        reward_fn: Scores the batch; see ``RewardFn``. Rescaling is the reward's own job
+            (:class:`hfrl.reward.LearnedReward`), not this wrapper's.
     """
 
     def __init__(
         self,
         venv: VecEnv,
         reward_fn: RewardFn,
-        *,
-        normalize: bool = False,
-        center: bool = False,
-        epsilon: float = 1e-8,
     ) -> None:
         super().__init__(venv)
         self.reward_fn = reward_fn
-        self.normalize = normalize
-        self.center = center
-        self.epsilon = epsilon
-        self.reward_rms = RunningMeanStd(shape=())
         self._last_obs: np.ndarray | None = None
         self._actions: np.ndarray | None = None
         self._true_returns = np.zeros(self.num_envs, dtype=np.float64)
@@ -85,11 +72,6 @@ class LearnedRewardVecEnv(VecEnvWrapper):
             raise ValueError(
                 f"reward_fn returned shape {learned.shape}; expected ({self.num_envs},)"
             )
-        if self.normalize:
-            self.reward_rms.update(learned.astype(np.float64))
-            std = np.sqrt(self.reward_rms.var + self.epsilon)
-            shift = self.reward_rms.mean if self.center else 0.0
-            learned = ((learned - shift) / std).astype(np.float32)
         new_infos = []
         for i, info in enumerate(infos):
             info = dict(info)

@@ -52,7 +52,13 @@ from stable_baselines3.common.vec_env import DummyVecEnv
 from hfrl.config import config_from_dict, config_to_dict, load_json, save_json
 from hfrl.errors import HfrlError
 from hfrl.protocols import PreferenceTeacher
-from hfrl.reward import PreferenceDataset, RewardEnsemble, RewardEnsembleConfig, TrainConfig
+from hfrl.reward import (
+    LearnedReward,
+    PreferenceDataset,
+    RewardEnsemble,
+    RewardEnsembleConfig,
+    TrainConfig,
+)
 from hfrl.seeding import resolve_device
 from hfrl.types import Feedback, Preference, Step
 
@@ -62,91 +68,6 @@ REWARD_DIR = "reward"
 
 CurveFn = Callable[[dict[str, float]], None]
 """Called with each curve point (env_steps, episodes, feedback_count, return, ...)."""
-
-
-class _LearnedReward:
-    """The reward the learner sees.
-
-    Before the first fit it is 0; during pretraining the state-entropy reward; then the
-    ensemble's reward (shifted so the absorbing state scores 0), rescaled for the learner
-    by :meth:`calibrate`. When episodes can end (a labelled clip ended in a terminal
-    state) the zero of the absorbing state is kept and rewards are divided by their root
-    mean square, so a near-constant "alive" reward stays near 1 instead of being blown up
-    by a tiny spread. When no episode has ended, the absorbing value is never used and
-    rewards are centred and divided by their standard deviation.
-    """
-
-    def __init__(self, ensemble: RewardEnsemble) -> None:
-        self.ensemble = ensemble
-        self.trained = False
-        self.explore: StateEntropyReward | None = None
-        self.offset = 0.0
-        self.scale = 1.0
-        self.terminal_seen = False
-        """A labelled clip has ended in a terminal state (sticky: once the absorbing state
-        matters it keeps its zero, even when later clips all run on)."""
-        self._weights: Any = None
-        self._bias: Any = None
-
-    def refresh(self) -> None:
-        """Fold the ensemble's shift and scales and this calibration into one linear map.
-
-        The learner's reward is mean_k((r_k − r_k(absorbing)) / scale_k), then
-        (· − offset) / scale: a weighted sum of the members' raw outputs plus a constant,
-        so each step needs one network call (the ensemble caches the absorbing value).
-        """
-        import torch
-
-        ens = self.ensemble
-        with torch.no_grad():
-            k = ens.n_members
-            member = 1.0 / (k * ens.scale)
-            base = (ens.absorbing_value() * member).sum()
-            self._weights = (member / self.scale).unsqueeze(1)
-            self._bias = -(base + self.offset) / self.scale
-
-    def calibrate(self, obs: np.ndarray, actions: np.ndarray, terminal_seen: bool) -> None:
-        """Set the learner's offset and scale from the ensemble's rewards on these states."""
-        if len(obs) < 2:
-            return
-        r = self.ensemble.predict(obs, actions).astype(np.float64)
-        self.terminal_seen = self.terminal_seen or terminal_seen
-        if self.terminal_seen:
-            self.offset, self.scale = 0.0, float(np.sqrt(np.mean(r**2)))
-        else:
-            self.offset, self.scale = float(r.mean()), float(r.std())
-        self.scale = max(self.scale, 1e-6)
-        self.refresh()
-
-    def __call__(self, obs: np.ndarray, actions: np.ndarray, dones: Any = None) -> np.ndarray:
-        if self.explore is not None:
-            return self.explore(obs, actions, dones)
-        if not self.trained:
-            return np.zeros(len(obs), dtype=np.float32)
-        import torch
-
-        if self._weights is None:
-            self.refresh()
-        with torch.inference_mode():
-            raw = self.ensemble.raw(*self.ensemble.as_tensors(obs, actions))
-            r = (raw * self._weights).sum(dim=0) + self._bias
-        return r.cpu().numpy().astype(np.float32)
-
-    def state(self) -> dict[str, Any]:
-        """What :meth:`load_state` needs to rebuild the calibration."""
-        return {
-            "trained": self.trained,
-            "offset": self.offset,
-            "scale": self.scale,
-            "terminal_seen": self.terminal_seen,
-        }
-
-    def load_state(self, state: dict[str, Any]) -> None:
-        """Restore a calibration saved with :meth:`state`."""
-        self.trained = bool(state["trained"])
-        self.offset, self.scale = float(state["offset"]), float(state["scale"])
-        self.terminal_seen = bool(state.get("terminal_seen", False))
-        self._weights = None
 
 
 class PreferenceAgent:
@@ -207,7 +128,7 @@ class PreferenceAgent:
             ),
             device=self.device,
         )
-        self.reward = _LearnedReward(self.ensemble)
+        self.reward = LearnedReward(self.ensemble)
         self.env = LearnedRewardVecEnv(self.recorder, self.reward)
         self.model: BaseAlgorithm | None = None
         self.learner_args: dict[str, Any] | None = None
@@ -317,6 +238,7 @@ class PreferenceAgent:
         stats = self.ensemble.fit(data, train)
         self._calibrate()
         self.reward.trained = True
+        self.reward.refresh()
         self.fits += 1
         self._unfitted = 0
         if self.model is not None and self.config.relabel_buffer and is_off_policy(self.model):
@@ -534,6 +456,8 @@ class PreferenceAgent:
         agent.reward.ensemble = agent.ensemble
         agent.reward.load_state(state["reward"])
         agent.labels = LabelSet.load(directory / LABELS_FILE)
+        if agent.reward.trained and "member_scale" not in state["reward"] and len(agent.labels):
+            agent._calibrate()  # saved before the member spreads were kept with the reward
         legacy_args = learner_args(agent.learner_name, agent._learner_kwargs(), None)
         agent.model, agent.learner_args = load_learner(
             directory, agent.env, agent.seed, agent.device, agent.learner_name, legacy_args

@@ -1,6 +1,8 @@
-"""Reward models learned from preferences: the batched ensemble and its training."""
+"""Reward models learned from preferences: the batched ensemble, its training, and the
+reward a learner sees (:class:`LearnedReward`)."""
 
 from hfrl.reward.ensemble import RewardEnsemble, RewardEnsembleConfig
+from hfrl.reward.learned import LearnedReward
 from hfrl.reward.networks import EnsembleCNN, EnsembleMLP, RewardCNN, RewardMLP
 from hfrl.reward.spec import InputSpec
 from hfrl.reward.training import (
@@ -15,6 +17,7 @@ __all__ = [
     "EnsembleCNN",
     "EnsembleMLP",
     "InputSpec",
+    "LearnedReward",
     "PreferenceDataset",
     "RewardCNN",
     "RewardEnsemble",

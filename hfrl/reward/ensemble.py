@@ -1,9 +1,9 @@
 """The reward-model ensemble of preference learning (DESIGN.md §4, §5).
 
 K members (default 3) share one architecture (MLP for vectors, Nature-CNN for frames) and
-are evaluated in one batched call. The reward the learner sees is each member's prediction
-shifted so the absorbing state scores exactly 0 and divided by that member's spread on
-recent states, then averaged over members.
+are evaluated in one batched call. Predictions are shifted so the absorbing state scores
+exactly 0; what the learner sees (normalised, one call per step) is
+:class:`hfrl.reward.learned.LearnedReward`.
 """
 
 from __future__ import annotations
@@ -76,8 +76,6 @@ class RewardEnsemble:
         self.device = torch.device(resolve_device(device))
         self.net = self._build().to(self.device)
         k = config.n_members
-        self.scale = torch.ones(k, device=self.device)
-        """Per-member spread of shifted predictions on recent states (the normaliser)."""
         self.l2 = torch.full((k,), TrainConfig().l2_init, device=self.device)
         """Per-member L2 coefficient, adapted by :meth:`fit` and kept between fits."""
         self._absorbing: torch.Tensor | None = None
@@ -179,34 +177,21 @@ class RewardEnsemble:
     # ----------------------------------------------------------------- prediction
     @torch.no_grad()
     def predict_members(self, obs: Any, actions: Any, absorbing: Any = None) -> np.ndarray:
-        """Rewards (K, N) per member as the learner sees them: shifted, then normalised.
-
-        r'_k(s, a) = (r_k(s, a) − r_k(absorbing)) / scale_k, exactly 0 on absorbing rows.
-        """
+        """Rewards (K, N) per member, shifted: r_k(s, a) − r_k(absorbing), 0 on absorbing rows."""
         obs_t, act_t, abs_t = self.as_tensors(obs, actions, absorbing)
         base = self.absorbing_value().unsqueeze(1)
         outs = []
         for i in range(0, obs_t.shape[0], self._chunk()):
             sl = slice(i, i + self._chunk())
-            r = (self.raw(obs_t[sl], act_t[sl], abs_t[sl]) - base) / self.scale.unsqueeze(1)
+            r = self.raw(obs_t[sl], act_t[sl], abs_t[sl]) - base
             outs.append(r.masked_fill(abs_t[sl].unsqueeze(0), 0.0))
         if not outs:
             return np.zeros((self.n_members, 0), dtype=np.float32)
         return torch.cat(outs, dim=1).cpu().numpy()
 
     def predict(self, obs: Any, actions: Any, absorbing: Any = None) -> np.ndarray:
-        """Rewards (N,) as the learner sees them: the mean over members of :meth:`predict_members`."""
+        """Rewards (N,): the mean over members of :meth:`predict_members`."""
         return self.predict_members(obs, actions, absorbing).mean(axis=0)
-
-    def reward_fn(self, obs: Any, actions: Any, dones: Any = None) -> np.ndarray:
-        """Learned rewards (n_envs,) float32 for one vectorised step.
-
-        The callable for ``LearnedRewardVecEnv``: ``obs`` are the observations the actions
-        were taken in. ``dones`` is accepted for that interface and not needed: the step that
-        ends an episode is a real step, and the absorbing state after it scores 0 by design.
-        """
-        del dones
-        return self.predict(obs, actions).astype(np.float32)
 
     def segment_returns(
         self,
@@ -279,7 +264,7 @@ class RewardEnsemble:
 
     # ----------------------------------------------------------------- training
     def fit(self, dataset: PreferenceDataset, config: TrainConfig | None = None) -> dict:
-        """Train on labelled pairs (Bradley–Terry, bagging, adaptive L2), refit the normaliser.
+        """Train on labelled pairs (Bradley–Terry, bagging, adaptive L2).
 
         Returns training statistics (see :func:`hfrl.reward.training.fit_ensemble`).
         """
@@ -287,36 +272,20 @@ class RewardEnsemble:
         self._absorbing = None
         stats = fit_ensemble(self, dataset, config)
         self._absorbing = None
-        self.fit_scale(*dataset.real_steps(max_steps=config.scale_states, seed=config.seed))
         return stats
-
-    @torch.no_grad()
-    def fit_scale(self, obs: Any, actions: Any) -> None:
-        """Set each member's normaliser to the std of its shifted rewards on these states.
-
-        Only the spread is removed: the mean is not subtracted, since the absorbing shift is
-        what fixes the offset (subtracting a mean would bring the survival bias back).
-        """
-        if len(obs) < 2:
-            return
-        self.scale = torch.ones(self.n_members, device=self.device)
-        r = torch.as_tensor(self.predict_members(obs, actions), device=self.device)
-        self.scale = r.std(dim=1).clamp_min(1e-6)
 
     # ----------------------------------------------------------------- persistence
     def state_dict(self) -> dict[str, torch.Tensor]:
-        """All tensors: network weights, normaliser, L2 coefficients."""
+        """All tensors: network weights and L2 coefficients."""
         state = {f"net.{k}": v for k, v in self.net.state_dict().items()}
-        state["scale"] = self.scale
         state["l2"] = self.l2
         return state
 
     def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
-        """Load tensors saved by :meth:`state_dict`."""
+        """Load tensors saved by :meth:`state_dict` (an older file's ``scale`` is ignored)."""
         net = {k[4:]: v for k, v in state.items() if k.startswith("net.")}
         self.net.load_state_dict(net)
         self._absorbing = None
-        self.scale = state["scale"].to(self.device)
         self.l2 = state["l2"].to(self.device)
 
     def save(self, directory: str | Path) -> Path:

@@ -61,8 +61,6 @@ class TrainConfig:
     allocates and frees tens of MB of activations; glibc's default trims them away and the
     next step page-faults them back, which costs the batched ensemble (larger temporaries)
     up to a third of its speed. 0 leaves the allocator alone."""
-    scale_states: int = 10_000
-    """At most this many real states of the dataset are used to refit the normaliser."""
     seed: int = 0
     """Seed for the split, the bootstrap and the minibatch order."""
 

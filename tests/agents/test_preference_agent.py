@@ -95,10 +95,10 @@ def test_learned_reward_keeps_absorbing_zero_and_alive_positive():
     # once an episode end has been labelled, later clips that all run on keep the zero
     agent.reward.calibrate(obs, np.array([0, 1, 0]), terminal_seen=False)
     assert agent.reward.offset == 0 and agent.reward.terminal_seen
-    # the one-call fast path equals the ensemble's own shifted, normalised reward, rescaled
+    # the one-call fast path equals the shifted, member-normalised reward, rescaled
     x = np.random.default_rng(1).normal(size=(50, 4)).astype(np.float32)
     a = np.arange(50) % 2
-    slow = (agent.ensemble.reward_fn(x, a) - agent.reward.offset) / agent.reward.scale
+    slow = (agent.reward.members(x, a).mean(axis=0) - agent.reward.offset) / agent.reward.scale
     np.testing.assert_allclose(agent.reward(x, a), slow, rtol=1e-4, atol=1e-5)
 
 

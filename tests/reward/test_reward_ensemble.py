@@ -104,7 +104,6 @@ def test_save_load_round_trip(tmp_path, obs_space, n_act):
     cfg = RewardEnsembleConfig(n_members=2, hidden_sizes=(16, 8), cnn_hidden=32, seed=3)
     ens = RewardEnsemble(obs_space, spaces.Discrete(n_act), cfg, "cpu")
     obs, act, ab = _batch(obs_space, spaces.Discrete(n_act), 6)
-    ens.scale = torch.tensor([2.0, 0.5])
     ens.l2 = torch.tensor([1e-3, 1e-2])
     ens.save(tmp_path / "rm")
     back = RewardEnsemble.load(tmp_path / "rm", device="cpu")
@@ -118,14 +117,6 @@ def test_save_load_round_trip(tmp_path, obs_space, n_act):
 def test_load_from_empty_dir_says_what_to_do(tmp_path):
     with pytest.raises(HfrlError, match="no saved reward ensemble"):
         RewardEnsemble.load(tmp_path)
-
-
-def test_reward_fn_scores_a_vectorised_step():
-    ens = RewardEnsemble(VEC, spaces.Box(-1, 1, (2,), np.float32), device="cpu")
-    obs, act, _ = _batch(VEC, spaces.Box(-1, 1, (2,), np.float32), 4)
-    r = ens.reward_fn(obs, act, np.array([False, True, False, False]))
-    assert r.shape == (4,) and r.dtype == np.float32
-    np.testing.assert_allclose(r, ens.predict(obs, act), rtol=1e-6)
 
 
 def test_channels_last_images_match_channels_first():

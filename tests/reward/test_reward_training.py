@@ -103,7 +103,7 @@ def test_equal_labels_train_toward_equal_returns():
     assert ens.disagreement([(a, b) for a, b, _ in pairs]).mean() <= before.mean() + 1e-9
 
 
-def test_fit_learns_toy_reward_and_normalises():
+def test_fit_learns_toy_reward():
     ds = PreferenceDataset.from_pairs(_toy_pairs(120))
     ens = RewardEnsemble(VEC, spaces.Discrete(2), RewardEnsembleConfig(seed=0), "cpu")
     stats = ens.fit(ds, TrainConfig(epochs=30, min_steps=0, seed=0))
@@ -115,10 +115,6 @@ def test_fit_learns_toy_reward_and_normalises():
     obs[1, 0] = 1.0
     r = ens.predict_members(obs, np.zeros(2, int))
     assert np.all(r[:, 1] > r[:, 0])
-    # Normaliser: each member's shifted rewards have unit spread on the training states.
-    states, actions = ds.real_steps()
-    std = ens.predict_members(states, actions).std(axis=1, ddof=1)
-    np.testing.assert_allclose(std, 1.0, rtol=1e-4)
 
 
 def test_fit_is_deterministic_with_a_seed():
