@@ -155,6 +155,33 @@ def session_lock(session_dir: str | Path, name: str) -> FolderLock:
     )
 
 
+PR_SET_PDEATHSIG = 1
+"""``prctl`` option: the signal a process gets when its parent dies (Linux)."""
+
+
+def die_with_parent(parent_pid: int) -> bool:
+    """Ask the kernel to SIGKILL this process when its parent dies (Linux only).
+
+    If the parent is already gone (it died before this call), exit at once. Returns
+    whether the request was made (False off Linux, where a killed parent's children live on).
+    """
+    import signal
+
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) != 0:
+            return False
+    except (OSError, AttributeError):
+        return False
+    if os.getppid() != parent_pid:  # the parent died before the request was made
+        os._exit(1)
+    return True
+
+
 def _try_lock(fd: int) -> bool:
     if sys.platform == "win32":  # pragma: no cover
         import msvcrt

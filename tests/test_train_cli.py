@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -112,3 +116,127 @@ def test_evaluation_uses_the_runs_episode_cap_not_the_envs_default(tmp_path):
     assert summary["eval_return_mean"] == pytest.approx(-300.0)
     rows = list(csv.DictReader((tmp_path / "curve.csv").open()))
     assert [float(r["return"]) for r in rows] == [-300.0, -300.0]
+
+
+# ---------------------------------------------------------------------- output folder safety
+TINY_RUN = ["--env", "CartPole-v1", "--teacher", "perfect", "--steps", "20",
+            "--eval-episodes", "1", "--no-progress"]  # fmt: skip
+
+
+def snapshot(folder):
+    """Every file under ``folder`` with its bytes (and the folder's own listing)."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def test_rejected_train_leaves_an_existing_output_folder_byte_identical(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "tamer", *TINY_RUN, "--out", str(out)]) == 0
+    before = snapshot(out)
+    assert {"summary.json", "curve.csv", "config.json"} <= set(before)
+    rejected = [
+        ["--set", "step_sise=0.1"],  # a typo in --set
+        ["--set", "step_size=abc"],
+        ["--set", "step_size=NaN"],
+        ["--learner", "ppo"],  # a flag tamer does not use
+        ["--labels", "10"],
+        ["--teacher", "oracle"],  # a preference teacher for a scalar agent
+        ["--teacher", "perfcet"],
+        ["--fps", "nan"],
+        ["--max-episode-steps", "0"],
+    ]
+    for extra in rejected:
+        assert main(["train", "tamer", *TINY_RUN, "--out", str(out), "--force", *extra]) == 2, extra
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "Traceback" not in err, (extra, err)
+        assert snapshot(out) == before, extra
+    # a failure only found once the run has started (TAMER on continuous actions) too
+    assert main(["train", "tamer", *TINY_RUN[2:], "--env", "Pendulum-v1", "--out", str(out),
+                 "--force"]) == 2  # fmt: skip
+    assert snapshot(out) == before
+    assert [
+        p.name for p in tmp_path.iterdir() if p.name.startswith(".") and "partial" in p.name
+    ] == []
+
+
+def test_existing_out_is_refused_without_force_and_replaced_with_it(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "tamer", *TINY_RUN, "--out", str(out)]) == 0
+    before = snapshot(out)
+    capsys.readouterr()
+    assert main(["train", "tamer", *TINY_RUN, "--out", str(out), "--seed", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "already holds results" in err and "--force" in err
+    assert snapshot(out) == before
+    assert main(["train", "tamer", *TINY_RUN, "--out", str(out), "--seed", "1", "--force"]) == 0
+    assert json.loads((out / "summary.json").read_text())["seed"] == 1
+    (tmp_path / "file").write_text("x")
+    assert main(["train", "tamer", *TINY_RUN, "--out", str(tmp_path / "file")]) == 2
+    assert "is a file" in capsys.readouterr().err
+
+
+def test_default_out_folder_gets_a_new_number_instead_of_being_overwritten(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):
+        assert main(["train", "tamer", *TINY_RUN]) == 0
+    runs = sorted(p.name for p in (tmp_path / "runs").iterdir() if not p.name.startswith("."))
+    assert runs == ["tamer-CartPole-v1-perfect-s0", "tamer-CartPole-v1-perfect-s0-2"]
+
+
+def test_second_writer_of_one_out_folder_is_refused_naming_the_first(tmp_path, capsys):
+    from hfrl.sessions import FolderLock
+    from hfrl.training.results import run_lock_path
+
+    out = tmp_path / "run"
+    with FolderLock(run_lock_path(out), "test"):
+        assert main(["train", "tamer", *TINY_RUN, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"process {os.getpid()}" in err and not out.exists()
+
+
+def test_killed_train_leaves_no_folder_that_looks_finished(tmp_path):
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "hfrl", "train", "tamer", *TINY_RUN[:4], "--steps", "1000000",
+           "--eval-every", "1", "--eval-episodes", "1", "--out", str(out), "--no-progress"]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while not list(tmp_path.glob(".run.partial-*/curve.csv")):
+            assert proc.poll() is None, proc.stderr.read().decode()
+            assert time.monotonic() < deadline, "the run never started writing"
+            time.sleep(0.1)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert not out.exists()  # nothing that looks finished
+    assert main(["train", "tamer", *TINY_RUN, "--out", str(out)]) == 0  # the lock died with it
+    assert (out / "summary.json").is_file()
+    assert not list(tmp_path.glob(".run.partial-*"))  # the killed run's leftovers are gone
+
+
+# ---------------------------------------------------------------------- discoverability
+def test_learner_help_lists_every_algorithm_the_agent_accepts():
+    from hfrl.agents.registry import get_agent_class
+
+    from hfrl.cli import build_parser
+    from hfrl.cli.train import LEARNER_CHOICES
+    from hfrl.config import config_from_dict
+
+    config_class = get_agent_class("preference").config_class
+    accepted = sys.modules[config_class.__module__].LEARNER_NAMES
+    assert set(LEARNER_CHOICES) == {"auto", *accepted}
+    for name in LEARNER_CHOICES:
+        assert config_from_dict(config_class, {"learner": name}).learner == name
+    train = build_parser()._subparsers._group_actions[0].choices["train"]
+    help_text = next(a.help for a in train._actions if "--learner" in a.option_strings)
+    assert all(name in help_text for name in LEARNER_CHOICES)
+
+
+def test_help_config_lists_fields_with_defaults_and_docstrings(capsys):
+    assert main(["train", "tamer", "--help-config"]) == 0
+    text = capsys.readouterr().out
+    assert "step_size: float = 0.01" in text
+    assert "Ĥ model" in text  # the field's docstring
+    assert main(["train", "preference", "--help-config"]) == 0
+    assert "learner: str = 'auto'" in capsys.readouterr().out

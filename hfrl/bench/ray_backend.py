@@ -2,7 +2,7 @@
 
 Each cell is one remote task (1 CPU) that runs ``python -m hfrl train`` into a temporary
 dir on the worker and returns the files it wrote; the driver writes them into the cell's
-partial dir and moves it into place exactly as the local backend does, so the output dir,
+run folder and moves it into place exactly as the local backend does, so the output dir,
 resuming and the tables are the same. Workers need hfrl installed (the same version);
 the output dir lives only on the driver's machine, so no shared file system is needed.
 """
@@ -10,7 +10,6 @@ the output dir lives only on the driver's machine, so no shared file system is n
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -18,7 +17,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from hfrl.bench.runner import CELLS, THREAD_ENV, CellResult, finish_cell, train_command
+from hfrl.bench.runner import (
+    THREAD_ENV,
+    CellResult,
+    clear_cell,
+    finish_cell,
+    run_dir,
+    run_log,
+    train_command,
+)
 from hfrl.bench.suite import Cell
 from hfrl.errors import missing_extra
 
@@ -34,21 +41,25 @@ def _import_ray() -> Any:
 def run_cell_files(cell: Cell) -> tuple[int, dict[str, bytes]]:
     """Run one cell in a temporary dir; return the exit code and every file it wrote.
 
-    This is the body of the remote task; it runs on a Ray worker.
+    The output of ``hfrl train`` comes back as ``train.log``. This is the body of the
+    remote task; it runs on a Ray worker.
     """
     with tempfile.TemporaryDirectory(prefix="hfrl-cell-") as tmp:
-        run_dir = Path(tmp) / "run"
-        run_dir.mkdir()
+        out_dir = Path(tmp) / "run"
+        log_path = Path(tmp) / "train.log"
         env = {**os.environ, **THREAD_ENV, "PYTHONUNBUFFERED": "1"}
-        with (run_dir / "train.log").open("wb") as log:
-            cmd = train_command(cell, run_dir)
+        with log_path.open("wb") as log:
+            cmd = train_command(cell, out_dir)
             cmd[0] = sys.executable
             rc = subprocess.run(
                 cmd, stdout=log, stderr=subprocess.STDOUT, env=env, check=False
             ).returncode
-        files = {
-            str(p.relative_to(run_dir)): p.read_bytes() for p in run_dir.rglob("*") if p.is_file()
-        }
+        files = (
+            {str(p.relative_to(out_dir)): p.read_bytes() for p in out_dir.rglob("*") if p.is_file()}
+            if out_dir.is_dir()
+            else {}
+        )
+        files["train.log"] = log_path.read_bytes()
     return rc, files
 
 
@@ -91,14 +102,13 @@ def run_ray(
                         )
                     )
                     continue
-                partial = out / CELLS / f".{cell.cell_id}.partial"
-                shutil.rmtree(partial, ignore_errors=True)
+                clear_cell(out, cell)
+                run = run_dir(out, cell)
                 for rel, data in files.items():
-                    target = partial / rel
+                    target = run_log(out, cell) if rel == "train.log" else run / rel
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_bytes(data)
-                partial.mkdir(parents=True, exist_ok=True)
-                on_done(finish_cell(cell, out, partial, rc, time.perf_counter() - t0))
+                on_done(finish_cell(cell, out, rc, time.perf_counter() - t0))
     except BaseException:
         for ref in running:
             ray.cancel(ref, force=True)

@@ -10,10 +10,17 @@ Layout of an output dir ``OUT``::
     OUT/logs/CELL_ID.log      the output of a cell that failed
     OUT/curves.csv, summary.csv, summary.md   the tables (hfrl.bench.tables)
 
-A cell runs in ``OUT/cells/.CELL_ID.partial`` and is renamed to ``OUT/cells/CELL_ID`` only
-after ``hfrl train`` exits cleanly with its ``summary.json`` written, so a cell dir that
-exists is complete: a killed sweep leaves at most some ``.partial`` dirs, which the next run
-deletes and runs again. A failed cell is reported and logged; the sweep goes on.
+A cell's ``hfrl train`` writes ``OUT/cells/.CELL_ID.run`` (itself put in place whole by
+:func:`hfrl.training.results.staged_output`, under the lock ``.CELL_ID.run.lock``) while its
+output goes to ``OUT/cells/.CELL_ID.log``; both become ``OUT/cells/CELL_ID`` only after
+``hfrl train`` exits cleanly with its ``summary.json`` written, so a cell dir that exists is
+complete and is one run's. A killed sweep leaves at most some hidden leftovers, which the next
+run deletes and runs again. A failed cell is reported and logged; the sweep goes on.
+
+Children die with the driver: each ``hfrl train`` asks the kernel for SIGKILL when the
+driver dies (``prctl(PR_SET_PDEATHSIG)``, Linux), so a SIGKILLed ``hfrl bench`` leaves no
+orphan writing. Should one survive anyway (another OS), it still holds its cell's lock, and
+the resumed sweep reports that cell as busy instead of running it a second time beside it.
 """
 
 from __future__ import annotations
@@ -88,6 +95,54 @@ def train_command(cell: Cell, out_dir: Path) -> list[str]:
     return [sys.executable, "-m", "hfrl", *cell.train_args(out_dir)]
 
 
+def run_dir(out: Path, cell: Cell) -> Path:
+    """The folder a running cell's ``hfrl train`` writes (``--out``)."""
+    return out / CELLS / f".{cell.cell_id}.run"
+
+
+def run_log(out: Path, cell: Cell) -> Path:
+    """Where a running cell's output goes."""
+    return out / CELLS / f".{cell.cell_id}.log"
+
+
+def busy_message(out: Path, cell: Cell) -> str | None:
+    """Why a cell cannot start now (another live process holds its lock), or None."""
+    from hfrl.sessions import is_locked
+    from hfrl.training.results import run_lock_path
+
+    holder = is_locked(run_lock_path(run_dir(out, cell)))
+    if holder is None:
+        return None
+    return (
+        f"not started: process {holder.get('pid')} is still running this cell (a child of "
+        "an earlier sweep?); stop it, then run the sweep again"
+    )
+
+
+def clear_cell(out: Path, cell: Cell) -> None:
+    """Remove what an unfinished run of ``cell`` left (call only when it is not busy)."""
+    run = run_dir(out, cell)
+    shutil.rmtree(run, ignore_errors=True)
+    for leftover in run.parent.glob(f"{run.name}.partial-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    run_log(out, cell).unlink(missing_ok=True)
+    final = cell_dir(out, cell)
+    if final.exists() and not is_done(out, cell):
+        shutil.rmtree(final, ignore_errors=True)
+
+
+def cell_environment() -> dict[str, str]:
+    """The environment of a cell process: one thread per library, dies with this process."""
+    from hfrl.cli.train import FOLLOW_PARENT_ENV
+
+    return {
+        **os.environ,
+        **THREAD_ENV,
+        "PYTHONUNBUFFERED": "1",
+        FOLLOW_PARENT_ENV: str(os.getpid()),
+    }
+
+
 class EventLog:
     """Appends JSON lines to ``OUT/bench.log`` (thread-safe)."""
 
@@ -120,13 +175,13 @@ class LocalBackend:
         self._stopping = False
 
     def run_cell(self, cell: Cell, out: Path) -> CellResult:
-        """Run one cell to completion in its ``.partial`` dir; move it into place on success."""
+        """Run one cell to completion; move its results into place on success."""
         started = time.perf_counter()
-        partial = out / CELLS / f".{cell.cell_id}.partial"
-        shutil.rmtree(partial, ignore_errors=True)
-        partial.mkdir(parents=True)
-        log_path = partial / "train.log"
-        env = {**os.environ, **THREAD_ENV, "PYTHONUNBUFFERED": "1"}
+        busy = busy_message(out, cell)
+        if busy:
+            return CellResult(cell.cell_id, False, 0.0, busy)
+        clear_cell(out, cell)
+        log_path = run_log(out, cell)
         with log_path.open("wb") as log:
             with self._lock:
                 if self._stopping:
@@ -134,7 +189,10 @@ class LocalBackend:
                         cell.cell_id, False, 0.0, "not started: the sweep was interrupted"
                     )
                 proc = subprocess.Popen(
-                    train_command(cell, partial), stdout=log, stderr=subprocess.STDOUT, env=env
+                    train_command(cell, run_dir(out, cell)),
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=cell_environment(),
                 )
                 self._procs.add(proc)
             try:
@@ -143,12 +201,12 @@ class LocalBackend:
                 with self._lock:
                     self._procs.discard(proc)
         if self._stopping:  # interrupted: not a failure; the next run starts it afresh
-            shutil.rmtree(partial, ignore_errors=True)
+            clear_cell(out, cell)
             return CellResult(cell.cell_id, False, time.perf_counter() - started, "interrupted")
-        return finish_cell(cell, out, partial, rc, time.perf_counter() - started)
+        return finish_cell(cell, out, rc, time.perf_counter() - started)
 
     def stop(self) -> None:
-        """Terminate the running cells (on Ctrl-C); their partial dirs stay for the next run."""
+        """Terminate the running cells (on Ctrl-C); :meth:`run_cell` then clears what they left."""
         with self._lock:
             self._stopping = True
             procs = list(self._procs)
@@ -161,22 +219,24 @@ class LocalBackend:
                 proc.kill()
 
 
-def finish_cell(cell: Cell, out: Path, partial: Path, rc: int, seconds: float) -> CellResult:
-    """Move a cell's partial dir into place if it succeeded; else keep its log and report."""
-    log_path = partial / "train.log"
-    if rc == 0 and (partial / "summary.json").is_file():
-        save_json(partial / "cell.json", cell.to_dict())
+def finish_cell(cell: Cell, out: Path, rc: int, seconds: float) -> CellResult:
+    """Move a cell's run folder and log into place if it succeeded; else keep its log and report."""
+    run = run_dir(out, cell)
+    log_path = run_log(out, cell)
+    if rc == 0 and (run / "summary.json").is_file():
+        if log_path.is_file():
+            os.replace(log_path, run / "train.log")
+        save_json(run / "cell.json", cell.to_dict())
         final = cell_dir(out, cell)
         shutil.rmtree(final, ignore_errors=True)
-        os.replace(partial, final)
+        os.replace(run, final)
         return CellResult(cell.cell_id, True, seconds)
     tail = ""
     if log_path.is_file():
         (out / LOGS).mkdir(exist_ok=True)
-        kept = out / LOGS / f"{cell.cell_id}.log"
-        shutil.copyfile(log_path, kept)
+        shutil.copyfile(log_path, out / LOGS / f"{cell.cell_id}.log")
         tail = "\n".join(log_path.read_text(errors="replace").strip().splitlines()[-8:])
-    shutil.rmtree(partial, ignore_errors=True)
+    clear_cell(out, cell)
     why = f"exit code {rc}" if rc != 0 else "no summary.json written"
     return CellResult(cell.cell_id, False, seconds, f"{why}\n{tail}".strip())
 

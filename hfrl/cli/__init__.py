@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import typing
 from collections.abc import Sequence
 
 from hfrl import __version__
@@ -41,9 +42,16 @@ HELPS: dict[str, str] = {
 }
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line (and exit 2), like hfrl's own errors."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with every subcommand's arguments."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="hfrl",
         description="Reinforcement learning from human feedback: teach live, compare clips, benchmark.",
     )

@@ -80,7 +80,8 @@ def test_interrupted_sweep_resumes_only_missing_cells(tmp_path):
     first = finished(out)
     assert 1 <= len(first) < 4
     events_at_first = len(read_events(out))
-    assert not list((out / "cells").glob(".*.partial")), "an interrupted cell left its partial dir"
+    leftovers = [p.name for p in (out / "cells").glob(".*") if not p.name.endswith(".lock")]
+    assert not leftovers, f"an interrupted cell left {leftovers}"
 
     proc = start_sweep(suite, out)
     wait_for(out, len(first) + 1, proc)
@@ -93,7 +94,7 @@ def test_interrupted_sweep_resumes_only_missing_cells(tmp_path):
 
     assert main(["bench", str(suite), "--jobs", "1", "--out", str(out), "--no-progress"]) == 0
     assert len(finished(out)) == 4
-    assert not list((out / "cells").glob(".*.partial"))
+    assert not [p for p in (out / "cells").glob(".*") if not p.name.endswith(".lock")]
     events = read_events(out)
     starts = Counter(e["cell"] for e in events if e["event"] == "start")
     for done_before, since in ((first, events_at_first), (second, events_at_second)):
@@ -196,3 +197,66 @@ def test_ray_backend_without_ray_names_the_extra(tmp_path, monkeypatch):
         run_suite(load_suite(suite, deep=False), out, backend="ray", progress=False)
     assert finished(out) == set()
     assert not [e for e in read_events(out) if e["event"] == "start"]
+
+
+ORPHAN = """\
+[suite]
+name = "orphan"
+seeds = [0]
+agents = ["tamer"]
+envs = ["CartPole-v1"]
+teachers = ["perfect"]
+
+[defaults]
+episodes = 40
+eval_every = 1
+eval_episodes = 1
+max_episode_steps = 50
+"""
+
+
+def alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie waiting to be reaped counts as dead)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux's")
+def test_killed_driver_leaves_no_orphan_and_the_resumed_cell_is_one_run(tmp_path):
+    """SIGKILL of the driver alone (not its group) mid-cell: its `hfrl train` child dies with
+    it, and the resumed sweep's cell has exactly one run's curve (episodes 1..40, once)."""
+    import json
+
+    suite = tmp_path / "orphan.toml"
+    suite.write_text(ORPHAN)
+    out = tmp_path / "out"
+    proc = start_sweep(suite, out)
+    lock = out / "cells" / ".tamer__CartPole-v1__perfect__s0.run.lock"
+    deadline = time.monotonic() + 90
+    child = None
+    while child is None:
+        assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+        assert time.monotonic() < deadline, "the cell never started writing"
+        if list((out / "cells").glob(".*.run.partial-*/curve.csv")) and lock.is_file():
+            text = lock.read_text()
+            child = json.loads(text)["pid"] if text else None
+        time.sleep(0.05)
+    assert child != proc.pid and alive(child)
+    os.kill(proc.pid, signal.SIGKILL)  # the driver only; the child is not signalled by us
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while alive(child):
+        assert time.monotonic() < deadline, f"orphan {child} survived the driver"
+        time.sleep(0.05)
+
+    assert main(["bench", str(suite), "--jobs", "1", "--out", str(out), "--no-progress"]) == 0
+    cell = out / "cells" / "tamer__CartPole-v1__perfect__s0"
+    with (cell / "curve.csv").open() as f:
+        episodes = [int(r["episodes"]) for r in csv.DictReader(f)]
+    assert episodes == [*range(1, 41), 40]  # one row per episode, then the final evaluation
+    assert not [
+        p.name for p in (out / "cells").iterdir() if ".run" in p.name and "lock" not in p.name
+    ]
