@@ -24,6 +24,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from hfrl.cli.app_checks import check_app_arguments, check_live_agent_fits, lock_session
+
+    check_app_arguments(args, "teach", args.agent)
+    check_live_agent_fits(args.agent, args.env)
+    with lock_session(args):  # one writer per session
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from hfrl.human_ui.launch import start_command
 
     launch = start_command(args, "teach", args.agent, HEADLESS_TEACHER, "teach the agent")
