@@ -17,8 +17,15 @@ Two ways to build e (``CoachConfig.credit``):
 - ``"window"`` (default): the trace of a rating at t_f is the credit-weighted sum
   ``e = Σ_i w_i ∇_θ log π(a_i | s_i)``, w_i the share of step i's display interval inside
   the delay window [t_f − delay_max, t_f − delay_min] (the same
-  :class:`hfrl.credit.CreditAssigner` as TAMER). When a person's delay varies over
+  :class:`hfrl.credit.StepHistory` as TAMER). When a person's delay varies over
   0.2–0.8 s this puts the update where the rated step can be; a fixed d cannot.
+
+Both forms read the steps from the agent's one step history
+(:class:`hfrl.agents.live_base.LiveAgent`): the trace takes them from it with
+:meth:`~hfrl.credit.StepHistory.due` once the delay has passed. With the trace, the
+:class:`~hfrl.credit.Credit` a rating returns (what a live loop stores) lists the steps of
+the current episode's trace still in the history with their weights λ^age; the update
+uses the running trace, which is that sum carried back to the episode's start.
 
 Each update costs O(|A|·dim) and runs inside :meth:`Coach.give`, so acting never stalls;
 :meth:`Coach.update` only reports statistics.
@@ -26,7 +33,7 @@ Each update costs O(|A|·dim) and runs inside :meth:`Coach.give`, so acting neve
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -35,17 +42,16 @@ import numpy as np
 import torch
 from hfrl.agents.common import (
     AGENT_FILE,
-    check_discrete,
     check_vector_obs,
     greedy_choice,
-    load_meta,
-    save_meta,
     space_from_dict,
     space_to_dict,
 )
+from hfrl.agents.live_base import LiveAgent
 
+from hfrl.credit import Credit, CreditedStep, ShownStep, StepHistory, UniformDelay
 from hfrl.errors import HfrlError
-from hfrl.types import Feedback, Scalar, Step
+from hfrl.types import Scalar, Step
 
 __all__ = ["AGENT_FILE", "Coach", "CoachConfig", "space_from_dict", "space_to_dict"]
 WEIGHTS_FILE = "weights.pt"
@@ -130,99 +136,36 @@ class SoftmaxPolicy:
 
 
 class DelayedTraces:
-    """The paper's eligibility traces, fed each step once the human delay has passed.
+    """The paper's eligibility traces, one per λ, fed each step once the human delay passed.
 
-    Args:
-        policy: the policy whose ∇ log π enters the traces (taken at entry time).
-        lambdas: one trace per λ.
-        delay_steps: d in steps, or None to use ``delay_seconds`` of wall time.
-        delay_seconds: the delay in seconds when ``delay_steps`` is None.
-        reset_each_episode: zero the traces when a new episode's first step enters.
+    The steps come from the agent's step history (:meth:`hfrl.credit.StepHistory.due`);
+    this class only folds them in: ``e ← λ e + ∇_θ log π(a|s)``, zeroed when a new
+    episode's first step enters (``reset_each_episode``). ``episode`` is the episode of the
+    newest step in the traces; it is saved with them.
     """
 
     def __init__(
-        self,
-        policy: SoftmaxPolicy,
-        lambdas: tuple[float, ...],
-        delay_steps: int | None,
-        delay_seconds: float,
-        reset_each_episode: bool = True,
+        self, policy: SoftmaxPolicy, lambdas: tuple[float, ...], reset_each_episode: bool = True
     ) -> None:
         self.policy = policy
         self.traces: dict[float, np.ndarray] = {lam: np.zeros_like(policy.theta) for lam in lambdas}
-        self.delay_steps = delay_steps
-        self.delay_seconds = delay_seconds
         self.reset_each_episode = reset_each_episode
-        self._queue: list[tuple[np.ndarray, int, float, int]] = []
-        self._episode: int | None = None
+        self.episode: int | None = None
 
-    def push(self, phi: np.ndarray, action: int, t_wall: float, episode: int) -> None:
-        """Queue a step that starts being shown at ``t_wall``."""
-        self._queue.append((phi, int(action), float(t_wall), int(episode)))
-        self.advance(t_wall)
-
-    def advance(self, now: float) -> None:
-        """Move every queued step the person has had time to react to into the traces.
-
-        With ``delay_steps = d`` the newest d steps stay queued, so after step t the traces
-        hold steps up to t − d; otherwise a step enters once ``delay_seconds`` have passed.
-        """
-        n_due = 0
-        for _, _, t_wall, _ in self._queue:
-            if self.delay_steps is not None:
-                due = len(self._queue) - n_due > self.delay_steps
-            else:
-                due = t_wall <= now - self.delay_seconds + 1e-9
-            if not due:
-                break
-            n_due += 1
-        for phi, action, _, episode in self._queue[:n_due]:
-            if self.reset_each_episode and episode != self._episode:
+    def add(self, steps: list[ShownStep]) -> None:
+        """Fold ``steps`` (oldest first) into every trace."""
+        for s in steps:
+            if self.reset_each_episode and s.episode != self.episode:
                 for e in self.traces.values():
                     e[:] = 0.0
-            self._episode = episode
-            g = self.policy.grad_log_pi(phi, action)
+            self.episode = s.episode
+            g = self.policy.grad_log_pi(s.payload["phi"], int(s.payload["action"]))
             for lam, e in self.traces.items():
                 e *= lam
                 e += g
-        del self._queue[:n_due]
 
 
-class WindowCredit:
-    """Per-rating traces from the delay window: e = Σ_i w_i ∇ log π(a_i|s_i)."""
-
-    def __init__(self, policy: SoftmaxPolicy, delay_min: float, delay_max: float) -> None:
-        from hfrl.credit import CreditAssigner, UniformDelay
-
-        self.policy = policy
-        self.assigner = CreditAssigner(UniformDelay(delay_min, delay_max))
-        self.horizon = delay_max + self.assigner.slack + 1.0
-        self._steps: OrderedDict[int, tuple[np.ndarray, int, float]] = OrderedDict()
-        self._next_key = 0
-
-    def push(self, phi: np.ndarray, action: int, t_wall: float) -> None:
-        """Record a step that starts being shown at ``t_wall``."""
-        key = self._next_key
-        self._next_key += 1
-        self.assigner.record(key, t_wall)
-        self._steps[key] = (phi, int(action), float(t_wall))
-        while self._steps:
-            first = next(iter(self._steps.values()))
-            if first[2] >= t_wall - self.horizon:
-                break
-            self._steps.popitem(last=False)
-
-    def trace(self, t_f: float) -> np.ndarray:
-        """The credit-weighted trace of a rating given at ``t_f`` (zeros if none credited)."""
-        e = np.zeros_like(self.policy.theta)
-        for key, w in self.assigner.credit(t_f):
-            if key in self._steps:
-                phi, action, _ = self._steps[key]
-                e += w * self.policy.grad_log_pi(phi, action)
-        return e
-
-
-class Coach:
+class Coach(LiveAgent):
     """COACH agent (``hfrl train coach``), an :class:`hfrl.protocols.Agent`.
 
     Args:
@@ -235,9 +178,9 @@ class Coach:
             obs -> 1-D array with a ``dim`` attribute.
     """
 
-    feedback_kind: ClassVar[str] = "scalar"
     name: ClassVar[str] = "coach"
     config_class: ClassVar[type] = CoachConfig
+    preferences_are_policy: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -251,11 +194,7 @@ class Coach:
     ) -> None:
         from hfrl.agents.features import RBFConfig, make_rbf
 
-        self.config = config or CoachConfig()
-        self.env_id = env_id
-        self.seed = seed
-        self.observation_space = observation_space
-        self.n_actions = check_discrete(env_id, observation_space, action_space, self.name)
+        super().__init__(env_id, observation_space, action_space, config, seed)
         if features is None:
             check_vector_obs(env_id, observation_space, self.name, "deep-coach")
         cfg = self.config
@@ -264,15 +203,15 @@ class Coach:
         )
         self.policy = SoftmaxPolicy(int(self.features.dim), self.n_actions, cfg.normalize)
         lambdas = tuple(sorted({cfg.trace_lambda, *(lam for _, lam in cfg.value_lambdas)}))
-        self.traces = DelayedTraces(
-            self.policy, lambdas, cfg.delay_steps, cfg.delay_seconds, cfg.reset_traces_each_episode
-        )
-        self.window = WindowCredit(self.policy, cfg.delay_min, cfg.delay_max)
+        self.traces = DelayedTraces(self.policy, lambdas, cfg.reset_traces_each_episode)
         self._value_lambda = dict(cfg.value_lambdas)
-        self.rng = np.random.default_rng(seed)
-        self.steps_seen = 0
-        self.feedback_count = 0
         self._last_trace_norm = 0.0
+        self._trace_lock = threading.RLock()  # traces: fed by credit() (UI), read by _learn
+
+    def _make_history(self) -> StepHistory:
+        """Window credit over the delay window; the trace form takes steps with ``due``."""
+        c = self.config
+        return StepHistory(UniformDelay(c.delay_min, c.delay_max), feeds=c.credit == "trace")
 
     # ----------------------------------------------------------------- acting
     def action_preferences(self, obs: np.ndarray) -> np.ndarray:
@@ -287,29 +226,55 @@ class Coach:
         return int(self.rng.choice(self.n_actions, p=p))
 
     # ----------------------------------------------------------------- learning
-    def observe(self, step: Step) -> None:
-        """Record the step shown at ``step.t_wall`` for credit (window) or the traces."""
-        phi = self.features(np.asarray(step.obs))
-        if self.config.credit == "window":
-            self.window.push(phi, int(step.action), step.t_wall)
-        else:
-            self.traces.push(phi, int(step.action), step.t_wall, step.episode)
-        self.steps_seen += 1
+    def _payload(self, step: Step) -> dict[str, Any]:
+        """The features φ(s) and the action."""
+        return {"phi": self.features(np.asarray(step.obs)), "action": int(step.action)}
 
-    def give(self, feedback: Feedback) -> None:
+    def _feed(self, now: float) -> None:
+        """Trace credit: fold the steps whose delay has passed by ``now`` into the traces."""
+        c = self.config
+        with self._trace_lock:
+            self.traces.add(self.history.due(now, c.delay_seconds, c.delay_steps))
+
+    def _on_observe(self, step: Step, shown: ShownStep) -> None:
+        if self.config.credit == "trace":
+            self._feed(float(step.t_wall))
+
+    def _lambda_of(self, value: float) -> float:
+        return self._value_lambda.get(value, self.config.trace_lambda)
+
+    def credit(self, feedback: Scalar) -> Credit:
+        """Window: the delay window's credit. Trace: the steps of the current trace still
+        in the history, weighted λ^age (the trace itself reaches back to the episode's start)."""
+        if self.config.credit == "window":
+            return super().credit(feedback)
+        t_f, f = float(feedback.t_wall), float(feedback.value)
+        if self.config.delay_steps is None:
+            self._feed(t_f)
+        episode = self.traces.episode
+        fed = [
+            s for s in self.history.steps() if s.index <= self.history.fed and s.episode == episode
+        ]
+        lam = self._lambda_of(f)
+        n = len(fed)
+        steps = [
+            CreditedStep(s.index, float(lam ** (n - 1 - i)), f, s.episode, s.payload)
+            for i, s in enumerate(fed)
+        ]
+        return Credit(t_f, f, steps)
+
+    def _learn(self, feedback: Scalar, credit: Credit) -> None:
         """Apply one rating: θ ← θ + α f e."""
-        if not isinstance(feedback, Scalar):
-            raise HfrlError("coach learns from scalar ratings, not preferences")
         f = float(feedback.value)
         if self.config.credit == "window":
-            e = self.window.trace(feedback.t_wall)
+            e = np.zeros_like(self.policy.theta)
+            for s in credit.steps:
+                e += s.weight * self.policy.grad_log_pi(s.payload["phi"], int(s.payload["action"]))
         else:
-            if self.config.delay_steps is None:
-                self.traces.advance(feedback.t_wall)
-            e = self.traces.traces[self._value_lambda.get(f, self.config.trace_lambda)]
+            with self._trace_lock:
+                e = self.traces.traces[self._lambda_of(f)].copy()
         self.policy.theta += self.config.learning_rate * f * e
         self._last_trace_norm = float(np.linalg.norm(e))
-        self.feedback_count += 1
 
     def update(self) -> dict[str, float]:
         """Nothing is deferred (each rating is applied in :meth:`give`); report statistics."""
@@ -320,38 +285,20 @@ class Coach:
         }
 
     # ----------------------------------------------------------------- persistence
-    def save(self, directory: str | Path) -> None:
-        """Write ``agent.json`` (config, spaces, counters) and weights-only ``weights.pt``."""
-        d = save_meta(
-            directory,
-            self,
-            observation_space=space_to_dict(self.observation_space),
-            n_actions=self.n_actions,
-            steps_seen=self.steps_seen,
-            feedback_count=self.feedback_count,
-        )
+    def _meta(self) -> dict[str, Any]:
+        return {"trace_episode": self.traces.episode}
+
+    def _save_state(self, directory: Path) -> None:
+        """Weights-only ``weights.pt``: θ and every trace."""
         state = {"theta": torch.from_numpy(self.policy.theta.copy())}
         for i, e in enumerate(self.traces.traces.values()):
             state[f"trace{i}"] = torch.from_numpy(e.copy())
-        torch.save(state, d / WEIGHTS_FILE)
+        torch.save(state, directory / WEIGHTS_FILE)
 
-    @classmethod
-    def load(cls, directory: str | Path) -> Coach:
-        """Rebuild a saved agent; it keeps learning from where it stopped."""
-        import gymnasium as gym
-
-        d, meta, config = load_meta(directory, cls)
-        agent = cls(
-            meta["env_id"],
-            space_from_dict(meta["observation_space"]),
-            gym.spaces.Discrete(meta["n_actions"]),
-            config,
-            meta["seed"],
-        )
-        state = torch.load(d / WEIGHTS_FILE, weights_only=True)
-        agent.policy.theta[:] = state["theta"].numpy()
-        for i, e in enumerate(agent.traces.traces.values()):
+    def _load_state(self, directory: Path, meta: dict[str, Any]) -> None:
+        state = torch.load(directory / WEIGHTS_FILE, weights_only=True)
+        self.policy.theta[:] = state["theta"].numpy()
+        for i, e in enumerate(self.traces.traces.values()):
             e[:] = state[f"trace{i}"].numpy()
-        agent.steps_seen = int(meta["steps_seen"])
-        agent.feedback_count = int(meta["feedback_count"])
-        return agent
+        episode = meta.get("trace_episode")
+        self.traces.episode = None if episode is None else int(episode)

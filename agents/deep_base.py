@@ -10,22 +10,23 @@ through an :class:`UpdateWorker`. A subclass adds its own state, trains one job 
 from __future__ import annotations
 
 import dataclasses
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 import torch
 from hfrl.agents.background import UpdateWorker, check_worker_mode
-from hfrl.agents.common import check_discrete, check_vector_or_frames, load_meta
+from hfrl.agents.common import check_vector_or_frames
 from hfrl.agents.deep_nets import ObsNet, pretrain_encoder, random_frames
 from hfrl.agents.features import obs_bounds
+from hfrl.agents.live_base import LiveAgent
 from torch import nn
 
 from hfrl.errors import HfrlError
 
 
-class DeepAgentBase(ABC):
+class DeepAgentBase(LiveAgent):
     """Base of the deep live agents (see the module docstring).
 
     Args:
@@ -42,9 +43,12 @@ class DeepAgentBase(ABC):
         max_optional: at most this many optional jobs per wake-up of the thread.
     """
 
-    feedback_kind: ClassVar[str] = "scalar"
     name: ClassVar[str]
     config_class: ClassVar[type]
+    net_file: ClassVar[str]
+    """File of the network's weights."""
+    optim_file: ClassVar[str]
+    """File of the optimiser's state."""
 
     def __init__(
         self,
@@ -61,10 +65,8 @@ class DeepAgentBase(ABC):
         from hfrl.seeding import resolve_device
 
         check_worker_mode(config.worker, self.name)
-        self.config = c = config
-        self.env_id = env_id
-        self.seed = seed
-        self.n_actions = check_discrete(env_id, observation_space, action_space, self.name)
+        super().__init__(env_id, observation_space, action_space, config, seed)
+        c = self.config
         self.obs_shape = check_vector_or_frames(env_id, observation_space, self.name)
         self.image = len(self.obs_shape) == 3
         self.low: np.ndarray | None = None
@@ -72,7 +74,6 @@ class DeepAgentBase(ABC):
         if not self.image:
             self.low, self.high = obs_bounds(env_id, observation_space)
         self.device = torch.device(resolve_device(c.device))
-        self.rng = np.random.default_rng(seed)
         torch.manual_seed(seed)
         self.net = ObsNet(
             self.obs_shape,
@@ -85,9 +86,6 @@ class DeepAgentBase(ABC):
         self.net.to(self.device)
         self.pretrained = False
         self.optim = torch.optim.Adam(self._trainable(), lr=c.lr)
-        self.steps_seen = 0
-        self.feedback_count = 0
-        self.updates = 0
         self._last_loss = float("nan")
         norm_frames = int(getattr(c, "normalize_frames", 0))
         if norm_frames > 0 and self.image:
@@ -179,44 +177,44 @@ class DeepAgentBase(ABC):
         self.worker.close()
 
     # ------------------------------------------------------------------ persistence
-    def _save_net(self, directory: Path, net_file: str, optim_file: str) -> None:
-        """Weights-only files of the network and the optimiser (hold the worker's lock)."""
-        torch.save(self.net.state_dict(), directory / net_file)
-        torch.save(self.optim.state_dict(), directory / optim_file)
+    def save(self, directory: str | Path) -> None:
+        """The live-agent save (:meth:`LiveAgent.save`), once queued updates are done."""
+        self.wait_for_updates()
+        with self.worker.lock:
+            super().save(directory)
+
+    def _meta(self) -> dict[str, Any]:
+        return {"pretrained": self.pretrained}
+
+    def _save_state(self, directory: Path) -> None:
+        """Weights-only files of the network and the optimiser (worker lock held)."""
+        torch.save(self.net.state_dict(), directory / self.net_file)
+        torch.save(self.optim.state_dict(), directory / self.optim_file)
 
     @classmethod
-    def _rebuild(
-        cls, directory: str | Path, device: str | None, space_of: Any
-    ) -> tuple[Any, dict[str, Any], Path]:
-        """A fresh agent from a save's ``agent.json`` (no pretraining or input fitting: the
-        saved weights hold them), its metadata and directory; ``space_of(meta)`` gives its observation
-        space, ``device`` overrides the saved one."""
-        import gymnasium as gym
-
-        d, meta, config = load_meta(directory, cls)
-        skip = {"autoencoder_frames": 0}  # the saved weights (and input statistics) hold it
+    def _build_from_meta(cls, meta: dict[str, Any], config: Any, **options: Any) -> Any:
+        """A fresh agent for a save (no pretraining or input fitting: the saved weights hold
+        them); ``device=`` overrides the saved device."""
+        skip: dict[str, Any] = {"autoencoder_frames": 0}
         if hasattr(config, "normalize_frames"):
             skip["normalize_frames"] = 0
-        config = dataclasses.replace(config, **skip)
-        if device is not None:
-            config = dataclasses.replace(config, device=device)
-        agent = cls(
-            meta["env_id"],
-            space_of(meta),
-            gym.spaces.Discrete(meta["n_actions"]),
-            config,
-            meta["seed"],
-        )
-        return agent, meta, d
+        if options.get("device") is not None:
+            skip["device"] = options["device"]
+        return super()._build_from_meta(meta, dataclasses.replace(config, **skip))
 
-    def _load_net(self, directory: Path, net_file: str, optim_file: str, pretrained: bool) -> None:
-        """Restore what :meth:`_save_net` wrote (the optimiser over the trainable part)."""
-        self.pretrained = pretrained
+    def _load_state(self, directory: Path, meta: dict[str, Any]) -> None:
+        """Restore what :meth:`_save_state` wrote (the optimiser over the trainable part)."""
+        self.pretrained = bool(meta.get("pretrained", False))
         self.net.load_state_dict(
-            torch.load(directory / net_file, weights_only=True, map_location=self.device)
+            torch.load(directory / self.net_file, weights_only=True, map_location=self.device)
         )
         self.optim = torch.optim.Adam(self._trainable(), lr=self.config.lr)
         self.optim.load_state_dict(
-            torch.load(directory / optim_file, weights_only=True, map_location=self.device)
+            torch.load(directory / self.optim_file, weights_only=True, map_location=self.device)
         )
         self.worker.publish()
+
+    @classmethod
+    def load(cls, directory: str | Path, device: str | None = None) -> Any:  # type: ignore[override]
+        """Rebuild a saved agent on ``device`` (the saved one by default); it continues."""
+        return super().load(directory, device=device)

@@ -17,10 +17,14 @@ stored. The weights c_jk (``DeepCoachConfig.credit``):
 - ``"trace"`` (the paper): the eligibility trace over the window, c = λ^(age), newest step
   first, λ = 0.35; the window holds the last L steps shown at least ``delay_seconds``
   before the rating (0: the paper's window ending at the rating).
-- ``"window"``: each step's share of the delay window [t_f − delay_max, t_f − delay_min]
-  (:class:`hfrl.credit.CreditAssigner`), as COACH's default; suits a trainer whose delay
-  varies over 0.2–0.8 s at ~10 steps a second, where λ^age would credit mostly steps
-  the person had not reacted to yet.
+- ``"window"``: each step's share of the delay window [t_f − delay_max, t_f − delay_min],
+  as COACH's default; suits a trainer whose delay varies over 0.2–0.8 s, where λ^age
+  would credit mostly steps the person had not reacted to yet. The window holds every
+  step the delay window reaches, so it keeps the rated step and the whole credit mass at
+  any display rate (about 0.6·fps steps; L does not cut it).
+
+Both read the steps from the agent's one step history
+(:class:`hfrl.agents.live_base.LiveAgent`, :class:`hfrl.credit.StepHistory`).
 
 The entropy bonus is averaged over the states of the minibatch.
 
@@ -42,23 +46,17 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 from hfrl.agents.background import check_worker_mode
-from hfrl.agents.common import (
-    AGENT_FILE,
-    box_space,
-    greedy_choice,
-    restore_counters,
-    save_meta,
-    space_from_dict,
-    space_to_dict,
-)
+from hfrl.agents.common import AGENT_FILE, greedy_choice
 from hfrl.agents.deep_base import DeepAgentBase
 from hfrl.agents.deep_nets import ObsNet
 
+from hfrl.credit import Credit, StepHistory, TraceRule, UniformDelay
 from hfrl.errors import HfrlError
-from hfrl.types import Feedback, Scalar, Step
+from hfrl.types import Scalar, Step
 
 NET_FILE = "policy.pt"
 OPTIM_FILE = "optim.pt"
+WINDOWS_FILE = "windows.npz"
 __all__ = ["AGENT_FILE", "DeepCoach", "DeepCoachConfig", "PolicyNet"]
 
 
@@ -67,7 +65,8 @@ class DeepCoachConfig:
     """Settings of a :class:`DeepCoach` agent (defaults from Arumugam et al. 2019)."""
 
     window: int = 10
-    """L: steps in the window stored with each rating."""
+    """L: steps in the window stored with each rating under trace credit (window credit
+    stores every step the delay window reaches)."""
     trace_lambda: float = 0.35
     """λ of the eligibility trace over a window (``credit="trace"``)."""
     batch_size: int = 16
@@ -149,6 +148,9 @@ class DeepCoach(DeepAgentBase):
 
     name: ClassVar[str] = "deep-coach"
     config_class: ClassVar[type] = DeepCoachConfig
+    preferences_are_policy: ClassVar[bool] = True
+    net_file: ClassVar[str] = NET_FILE
+    optim_file: ClassVar[str] = OPTIM_FILE
 
     def __init__(
         self,
@@ -158,17 +160,19 @@ class DeepCoach(DeepAgentBase):
         config: DeepCoachConfig | None = None,
         seed: int = 0,
     ) -> None:
-        from hfrl.credit import CreditAssigner, UniformDelay
-
         c = config or DeepCoachConfig()
         super().__init__(env_id, observation_space, action_space, c, seed, slow_limit=3)
         self.buffer: deque[_Window] = deque(maxlen=c.buffer_windows)
-        # steps a rating can still reach: the last L, and every step inside the longest delay
-        self._recent: deque[tuple[np.ndarray, int, float, float, int]] = deque()
-        self._keep_seconds = max(c.delay_max, c.delay_seconds) + 1.0
-        self._assigner = CreditAssigner(UniformDelay(c.delay_min, c.delay_max))
         self._cached: tuple[Any, np.ndarray] | None = None
         self._last_entropy = float("nan")
+
+    def _make_history(self) -> StepHistory:
+        """The delay window's credit, or the paper's λ^age over the last L steps."""
+        c = self.config
+        delay = UniformDelay(c.delay_min, c.delay_max)
+        if c.credit == "window":
+            return StepHistory(delay)
+        return StepHistory(delay, trace=TraceRule(c.window, c.trace_lambda, c.delay_seconds))
 
     # ------------------------------------------------------------------ acting
     def action_preferences(self, obs: np.ndarray) -> np.ndarray:
@@ -186,55 +190,26 @@ class DeepCoach(DeepAgentBase):
         return int(self.rng.choice(self.n_actions, p=p / p.sum()))
 
     # ------------------------------------------------------------------ learning
-    def observe(self, step: Step) -> None:
-        """Keep the step with π_old of its action (the probability it was acted with)."""
+    def _payload(self, step: Step) -> dict[str, Any]:
+        """A copy of the observation, the action and π_old(a|s), the probability it was
+        acted with."""
         if self._cached is not None and self._cached[0] is step.obs:
             p = self._cached[1]
         else:
             p = self.action_preferences(step.obs)
         a = int(step.action)
-        key = self.steps_seen
-        self._recent.append(
-            (np.array(step.obs, copy=True), a, float(p[a]), float(step.t_wall), key)
-        )
-        self._assigner.record(key, float(step.t_wall))
-        self.steps_seen += 1
-        horizon = float(step.t_wall) - self._keep_seconds
-        while len(self._recent) > self.config.window and self._recent[0][3] < horizon:
-            self._recent.popleft()
+        return {"obs": np.array(step.obs, copy=True), "action": a, "p_old": float(p[a])}
 
-    def _window_for(self, t_f: float) -> tuple[list[int], np.ndarray] | None:
-        """Indices into ``_recent`` of the rated window and their weights c_k."""
-        c = self.config
-        if c.credit == "window":
-            credit = dict(self._assigner.credit(t_f))
-            idx = [i for i, s in enumerate(self._recent) if s[4] in credit][-c.window :]
-            if not idx:
-                return None
-            return idx, np.asarray([credit[self._recent[i][4]] for i in idx])
-        shown = [i for i, s in enumerate(self._recent) if s[3] <= t_f - c.delay_seconds + 1e-9]
-        idx = shown[-c.window :]
-        if not idx:
-            return None
-        ages = np.arange(len(idx) - 1, -1, -1, dtype=np.float64)
-        return idx, c.trace_lambda**ages
-
-    def give(self, feedback: Feedback) -> None:
+    def _learn(self, feedback: Scalar, credit: Credit) -> None:
         """Queue the rated window with its rating (cheap: storing it and the minibatch update
         run in :meth:`update` or in the worker thread)."""
-        if not isinstance(feedback, Scalar):
-            raise HfrlError(f"deep-coach learns from scalar ratings, not {type(feedback).__name__}")
-        self.feedback_count += 1
-        found = self._window_for(float(feedback.t_wall))
-        if found is None:
+        if not credit:
             return
-        idx, weights = found
-        steps = [self._recent[i] for i in idx]
         window = _Window(
-            obs=np.stack([s[0] for s in steps]),
-            actions=np.asarray([s[1] for s in steps], dtype=np.int64),
-            p_old=np.asarray([s[2] for s in steps], dtype=np.float32),
-            weights=weights.astype(np.float32),
+            obs=credit.stack("obs"),
+            actions=credit.stack("action").astype(np.int64),
+            p_old=credit.stack("p_old").astype(np.float32),
+            weights=credit.weights.astype(np.float32),
             value=float(feedback.value),
         )
         self.worker.put(window)  # stored by the update itself: give() never waits for training
@@ -282,28 +257,46 @@ class DeepCoach(DeepAgentBase):
         self._last_entropy = float(entropy.detach())
 
     # ------------------------------------------------------------------ persistence
-    def save(self, directory: str | Path) -> None:
-        """Write ``agent.json`` and weights-only ``policy.pt`` / ``optim.pt``."""
-        self.wait_for_updates()
-        with self.worker.lock:
-            d = save_meta(
-                directory,
-                self,
-                observation_space=space_to_dict(box_space(self.obs_shape, self.low, self.high)),
-                n_actions=self.n_actions,
-                pretrained=self.pretrained,
-                steps_seen=self.steps_seen,
-                feedback_count=self.feedback_count,
-                updates=self.updates,
-            )
-            self._save_net(d, NET_FILE, OPTIM_FILE)
+    def _save_state(self, directory: Path) -> None:
+        """``policy.pt``, ``optim.pt`` and the windows buffer ``windows.npz``."""
+        super()._save_state(directory)
+        np.savez_compressed(directory / WINDOWS_FILE, **windows_state(list(self.buffer)))
 
-    @classmethod
-    def load(cls, directory: str | Path, device: str | None = None) -> DeepCoach:
-        """Rebuild a saved agent; it keeps learning from where it stopped."""
-        agent, meta, d = cls._rebuild(
-            directory, device, lambda meta: space_from_dict(meta["observation_space"])
+    def _load_state(self, directory: Path, meta: dict[str, Any]) -> None:
+        super()._load_state(directory, meta)
+        if (directory / WINDOWS_FILE).exists():
+            with np.load(directory / WINDOWS_FILE, allow_pickle=False) as z:
+                self.buffer.extend(windows_from_state({k: z[k] for k in z.files}))
+
+
+def windows_state(windows: list[_Window]) -> dict[str, np.ndarray]:
+    """Stored windows as flat arrays (their steps concatenated, with each window's length)."""
+    if not windows:
+        return {"lengths": np.zeros(0, dtype=np.int64)}
+    return {
+        "lengths": np.asarray([len(w.actions) for w in windows], dtype=np.int64),
+        "values": np.asarray([w.value for w in windows], dtype=np.float64),
+        "obs": np.concatenate([w.obs for w in windows]),
+        "actions": np.concatenate([w.actions for w in windows]),
+        "p_old": np.concatenate([w.p_old for w in windows]),
+        "weights": np.concatenate([w.weights for w in windows]),
+    }
+
+
+def windows_from_state(state: dict[str, np.ndarray]) -> list[_Window]:
+    """Inverse of :func:`windows_state`."""
+    out = []
+    start = 0
+    for i, n in enumerate(state["lengths"].tolist()):
+        sl = slice(start, start + n)
+        out.append(
+            _Window(
+                obs=state["obs"][sl].copy(),
+                actions=state["actions"][sl].copy(),
+                p_old=state["p_old"][sl].copy(),
+                weights=state["weights"][sl].copy(),
+                value=float(state["values"][i]),
+            )
         )
-        agent._load_net(d, NET_FILE, OPTIM_FILE, bool(meta["pretrained"]))
-        restore_counters(agent, meta, ("steps_seen", "feedback_count", "updates"))
-        return agent
+        start += n
+    return out

@@ -12,9 +12,9 @@ default; the Bowling benchmark turns them on): ``normalize_frames`` standardises
 input by random-policy frames so small moving objects register, and ``dueling`` centres
 the action outputs so a punished action falls below the untried ones.
 
-``give()`` is O(1) in the network (the Agent protocol's "cheap"): it credits the recent
-steps and queues the credited (obs, action, weight, rating) records as one pending
-update; ``observe()`` queues a replay every ``replay_every`` steps. The queued work runs
+``give()`` is O(1) in the network (the Agent protocol's "cheap"): it takes the rating's
+credited steps from the agent's step history (:class:`hfrl.agents.live_base.LiveAgent`) and
+queues them, as (obs, action, weight, rating) records, as one pending update; ``observe()`` queues a replay every ``replay_every`` steps. The queued work runs
 in order, in ``update()`` (``worker="off"``, and ``"auto"`` until an update takes longer
 than ``frame_seconds``), or in the agent's background thread (``"on"``, and ``"auto"``
 after that), which trains ``net`` under a lock and copies its weights into ``act_net``,
@@ -25,19 +25,18 @@ Inline updates keep CPU runs deterministic (same seed, same weights).
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 import torch
-from hfrl.agents.common import box_space, greedy_choice, restore_counters, save_meta
+from hfrl.agents.common import greedy_choice
 from hfrl.agents.deep_base import DeepAgentBase
 from hfrl.agents.deep_nets import FrameDecoder, FrameEncoder, ObsNet
 
-from hfrl.errors import HfrlError
-from hfrl.types import Feedback, Scalar, Step
+from hfrl.credit import Credit, ShownStep, StepHistory, UniformDelay
+from hfrl.types import Scalar, Step
 
 _Record = tuple[int, np.ndarray, int, float, float]
 """One credited step of a rating: (step key, obs, action, credit weight, rating value)."""
@@ -151,14 +150,18 @@ class FeedbackBuffer:
             "actions": self.actions[order],
             "wh": self.wh[order],
             "w": self.w[order],
+            "keys": self.key_at[order],
         }
 
     def restore(self, state: dict[str, np.ndarray]) -> None:
-        """Refill from :meth:`state` (as fresh steps with negative keys)."""
+        """Refill from :meth:`state`, under the saved step keys (older saves: negative keys),
+        so a step credited again after a load adds to its stored label."""
         n = min(len(state["actions"]), self.capacity)
+        keys = state.get("keys")
         for i in range(n):
             j = len(state["actions"]) - n + i
-            slot = self.add(-(i + 2), state["obs"][j], int(state["actions"][j]), 0.0, 0.0)
+            key = int(keys[j]) if keys is not None else -(i + 2)
+            slot = self.add(key, state["obs"][j], int(state["actions"][j]), 0.0, 0.0)
             self.wh[slot] = state["wh"][j]
             self.w[slot] = state["w"][j]
 
@@ -176,6 +179,8 @@ class DeepTamer(DeepAgentBase):
 
     name: ClassVar[str] = "deep-tamer"
     config_class: ClassVar[type] = DeepTamerConfig
+    net_file: ClassVar[str] = NET_FILE
+    optim_file: ClassVar[str] = OPTIM_FILE
 
     def __init__(
         self,
@@ -185,8 +190,6 @@ class DeepTamer(DeepAgentBase):
         config: DeepTamerConfig | None = None,
         seed: int = 0,
     ) -> None:
-        from hfrl.credit import CreditAssigner, UniformDelay
-
         c = config or DeepTamerConfig()
         super().__init__(
             env_id,
@@ -199,8 +202,11 @@ class DeepTamer(DeepAgentBase):
         )
         dtype = np.uint8 if self.image else np.float32
         self.buffer = FeedbackBuffer(c.buffer_size, self.obs_shape, np.dtype(dtype))
-        self.credit = CreditAssigner(UniformDelay(c.delay_min, c.delay_max))
-        self._recent: OrderedDict[int, tuple[np.ndarray, int, float]] = OrderedDict()
+
+    def _make_history(self) -> StepHistory:
+        """The delay window (Warnell et al.: 0.2-4 s); steps under ``min_credit`` left out."""
+        c = self.config
+        return StepHistory(UniformDelay(c.delay_min, c.delay_max), min_weight=c.min_credit)
 
     @property
     def skipped_replays(self) -> int:
@@ -223,37 +229,26 @@ class DeepTamer(DeepAgentBase):
             return int(self.rng.integers(self.n_actions))
         return greedy_choice(self.h_values(obs), self.rng, 1e-9)
 
-    def observe(self, step: Step) -> None:
-        """Remember the step (observation, action, start time) for credit; maybe queue a replay."""
-        key = self.steps_seen
-        self.steps_seen += 1
-        self._recent[key] = (np.array(step.obs, copy=True), int(step.action), float(step.t_wall))
-        self.credit.record(key, float(step.t_wall))
-        horizon = float(step.t_wall) - self.config.delay_max - 1.0
-        while len(self._recent) > 2:
-            _, (_, _, t0) = next(iter(self._recent.items()))
-            if t0 >= horizon:
-                break
-            self._recent.popitem(last=False)
+    def _payload(self, step: Step) -> dict[str, Any]:
+        """A copy of the observation, and the action."""
+        return {"obs": np.array(step.obs, copy=True), "action": int(step.action)}
+
+    def _on_observe(self, step: Step, shown: ShownStep) -> None:
+        """Queue a replay every ``replay_every`` steps."""
         if self.steps_seen % self.config.replay_every == 0:
             self.worker.put(None)
 
-    def give(self, feedback: Feedback) -> None:
-        """Credit the recent steps and queue them as one pending update (no training here).
+    def _learn(self, feedback: Scalar, credit: Credit) -> None:
+        """Queue the credited steps as one pending update (no training here).
 
         The records reach the feedback buffer, and the SGD step on them runs, in
         :meth:`update` or the worker thread.
         """
-        if not isinstance(feedback, Scalar):
-            raise HfrlError(f"deep-tamer learns from scalar ratings, not {type(feedback).__name__}")
-        self.feedback_count += 1
         value = float(feedback.value)
-        records: list[_Record] = []
-        for key, w in self.credit.credit(float(feedback.t_wall)):
-            if w < self.config.min_credit or key not in self._recent:
-                continue
-            obs, action, _ = self._recent[key]
-            records.append((key, obs, action, w, value))
+        records: list[_Record] = [
+            (s.index, s.payload["obs"], int(s.payload["action"]), s.weight, value)
+            for s in credit.steps
+        ]
         if records:
             self.worker.put(records)
 
@@ -288,41 +283,15 @@ class DeepTamer(DeepAgentBase):
         self._sgd_step((w * (pred - y) ** 2).mean())
 
     # ------------------------------------------------------------------ persistence
-    def save(self, directory: str | Path) -> None:
-        """Write ``agent.json``, ``h_net.pt``, ``h_optim.pt`` and ``buffer.npz``."""
-        self.wait_for_updates()
-        with self.worker.lock:
-            d = save_meta(
-                directory,
-                self,
-                obs_shape=list(self.obs_shape),
-                obs_low=None if self.low is None else self.low.tolist(),
-                obs_high=None if self.high is None else self.high.tolist(),
-                n_actions=self.n_actions,
-                steps_seen=self.steps_seen,
-                feedback_count=self.feedback_count,
-                updates=self.updates,
-                pretrained=self.pretrained,
-            )
-            self._save_net(d, NET_FILE, OPTIM_FILE)
-            np.savez_compressed(d / "buffer.npz", **self.buffer.state())
+    def _save_state(self, directory: Path) -> None:
+        """``h_net.pt``, ``h_optim.pt`` and the feedback buffer ``buffer.npz``."""
+        super()._save_state(directory)
+        np.savez_compressed(directory / "buffer.npz", **self.buffer.state())
 
-    @classmethod
-    def load(cls, directory: str | Path, device: str | None = None) -> DeepTamer:
-        """Rebuild a saved agent (weights, optimiser, feedback buffer); it keeps learning."""
-
-        def space_of(meta: dict[str, Any]) -> Any:
-            return box_space(tuple(meta["obs_shape"]), meta["obs_low"], meta["obs_high"])
-
-        agent, meta, d = cls._rebuild(directory, device, space_of)
-        if meta["obs_low"] is not None:
-            agent.low = np.asarray(meta["obs_low"], dtype=np.float64)
-            agent.high = np.asarray(meta["obs_high"], dtype=np.float64)
-        agent._load_net(d, NET_FILE, OPTIM_FILE, bool(meta["pretrained"]))
-        with np.load(d / "buffer.npz", allow_pickle=False) as z:
-            agent.buffer.restore({k: z[k] for k in z.files})
-        restore_counters(agent, meta, ("steps_seen", "feedback_count", "updates"))
-        return agent
+    def _load_state(self, directory: Path, meta: dict[str, Any]) -> None:
+        super()._load_state(directory, meta)
+        with np.load(directory / "buffer.npz", allow_pickle=False) as z:
+            self.buffer.restore({k: z[k] for k in z.files})
 
 
 def _is_replay(job: _Job) -> bool:

@@ -16,8 +16,9 @@ most 1. Time is whatever the caller's clock says: ``time.monotonic()`` for a per
 from __future__ import annotations
 
 import math
+import threading
 from collections import deque
-from collections.abc import Hashable, Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -187,130 +188,323 @@ _MIN_WEIGHT = 1e-12
 
 
 @dataclass
-class _Shown:
-    key: Any
-    t_start: float
-    t_end: float | None  # None: still on screen
+class ShownStep:
+    """One step as it was shown: its index, display interval, episode and the agent's payload.
 
-
-class CreditAssigner:
-    """Remembers when each recent step was shown and splits a rating's credit among them.
-
-    Call :meth:`record` each time a step starts being shown (it closes the previous step's
-    interval), :meth:`end_episode` when an episode's last step stops being shown, and
-    :meth:`credit` when a rating arrives. Steps of an ended episode stay creditable until
-    they leave the delay window, so a rating that arrives after the episode ended still
-    reaches that episode's last steps. Ratings are expected in roughly chronological order:
-    a step is forgotten once it ended more than ``delay.hi + slack`` seconds before the
-    newest time the assigner has seen.
-
-    Args:
-        delay: the delay distribution (its ``hi`` bounds the window).
-        slack: how many seconds a rating may be stamped before the newest recorded time and
-            still be credited in full (a key press read one frame late, for example).
+    ``rating_sum`` / ``rating_weight`` accumulate ``w·value`` and ``w`` over the ratings that
+    credited it, so :attr:`label` is Knox's credit-weighted mean rating of the step.
     """
 
-    def __init__(self, delay: DelayDistribution | None = None, slack: float = 1.0) -> None:
-        self.delay: DelayDistribution = delay if delay is not None else UniformDelay()
+    index: int
+    """Step number, unique and increasing over the history's life (saves included)."""
+    t_start: float
+    """When it started being shown."""
+    t_end: float | None
+    """When it stopped being shown (None: still on screen)."""
+    episode: int
+    """Episode it belongs to."""
+    payload: dict[str, Any]
+    """Whatever the agent needs to learn from it (obs, action, features, π_old, ...)."""
+    rating_sum: float = 0.0
+    """Σ w·value over the ratings that credited this step."""
+    rating_weight: float = 0.0
+    """Σ w over the ratings that credited this step."""
+
+    @property
+    def label(self) -> float | None:
+        """The credit-weighted mean rating of the step, or None if no rating reached it."""
+        return self.rating_sum / self.rating_weight if self.rating_weight > 0.0 else None
+
+
+@dataclass(frozen=True)
+class CreditedStep:
+    """One step a rating credits, with its weight and its label after that rating."""
+
+    index: int
+    """The step's :attr:`ShownStep.index`."""
+    weight: float
+    """The share of the rating it gets."""
+    label: float
+    """Its credit-weighted mean rating, this rating included (the rating's value if none)."""
+    episode: int
+    """Its episode."""
+    payload: Mapping[str, Any]
+    """The agent's payload recorded with it."""
+
+
+class Credit(Sequence[tuple[int, float]]):
+    """The steps one rating credits: ``(step index, weight)`` pairs, with full records.
+
+    As a sequence it is what :meth:`hfrl.store.FeedbackStore.add` records; the agent learns
+    from :attr:`steps`, the same object, so the store and the agent cannot disagree.
+    """
+
+    def __init__(self, t_f: float, value: float, steps: Sequence[CreditedStep]) -> None:
+        self.t_f = float(t_f)
+        self.value = float(value)
+        self.steps: tuple[CreditedStep, ...] = tuple(steps)
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def __getitem__(self, i: int) -> tuple[int, float]:  # type: ignore[override]
+        s = self.steps[i]
+        return s.index, s.weight
+
+    def __iter__(self) -> Iterator[tuple[int, float]]:
+        return ((s.index, s.weight) for s in self.steps)
+
+    def __repr__(self) -> str:
+        return f"Credit(t_f={self.t_f:g}, value={self.value:g}, steps={list(self)})"
+
+    @property
+    def weights(self) -> np.ndarray:
+        """The weights, shape (n,)."""
+        return np.asarray([s.weight for s in self.steps], dtype=np.float64)
+
+    @property
+    def labels(self) -> np.ndarray:
+        """The labels after this rating, shape (n,)."""
+        return np.asarray([s.label for s in self.steps], dtype=np.float64)
+
+    def stack(self, name: str) -> np.ndarray:
+        """Payload field ``name`` of every credited step, stacked along a new first axis."""
+        return np.stack([np.asarray(s.payload[name]) for s in self.steps])
+
+
+@dataclass(frozen=True)
+class TraceRule:
+    """Arumugam et al.'s Deep COACH window: the last ``length`` steps shown at least
+    ``delay_seconds`` before the rating, weighted λ^age (the newest has age 0)."""
+
+    length: int
+    """L: steps in the window."""
+    lam: float
+    """λ of the trace."""
+    delay_seconds: float = 0.0
+    """The window ends with the last step shown this long before the rating."""
+
+
+class StepHistory:
+    """The one record of shown steps that every live agent and the apps credit ratings from.
+
+    Call :meth:`record` when a step starts being shown (it closes the previous step's
+    interval) and :meth:`credit` when a rating arrives. The credit rule is the delay window
+    (the share of each step's interval inside the delay distribution, Knox & Stone), or
+    with ``trace`` Deep COACH's λ^age over the last L steps. A consumer that folds steps
+    into a running trace (COACH's eligibility trace) takes them with :meth:`due` once the
+    person's delay has passed.
+
+    One forgetting rule: a step is forgotten once it ended more than ``horizon`` seconds
+    before the newest time seen (the delay window's end, or the trace delay, plus
+    ``slack``), unless it is one of the ``keep_last`` newest or :meth:`due` has not handed
+    it out yet. Thread-safe (the apps record on the UI thread and credit on a worker).
+
+    Args:
+        delay: the delay distribution of window credit (uniform 0.2-0.8 s by default).
+        trace: credit by :class:`TraceRule` instead of the delay window.
+        slack: seconds a rating may be stamped before the newest recorded time and still
+            be credited in full (a key press read one frame late, say).
+        min_weight: credited steps with a smaller weight are left out.
+        keep_last: always keep at least this many newest steps.
+        feeds: :meth:`due` is used, so steps are kept until it has handed them out.
+    """
+
+    def __init__(
+        self,
+        delay: DelayDistribution | None = None,
+        *,
+        trace: TraceRule | None = None,
+        slack: float = 1.0,
+        min_weight: float = _MIN_WEIGHT,
+        keep_last: int = 0,
+        feeds: bool = False,
+    ) -> None:
         if slack < 0:
             raise ValueError(f"slack must be >= 0, got {slack}")
+        self.delay: DelayDistribution = delay if delay is not None else UniformDelay()
+        self.trace = trace
         self.slack = slack
-        self._steps: deque[_Shown] = deque()
+        self.min_weight = max(float(min_weight), _MIN_WEIGHT)
+        self.keep_last = max(int(keep_last), trace.length if trace is not None else 0)
+        self.feeds = feeds
+        reach = self.delay.hi if trace is None else max(self.delay.hi, trace.delay_seconds)
+        self.horizon = reach + slack
+        self.next_index = 0
+        """Index the next recorded step gets."""
+        self._steps: deque[ShownStep] = deque()
         self._now = -math.inf  # newest time seen (records and ratings), for forgetting
-        self._last_shown = -math.inf  # newest record / end time, which must not go back
+        self._last_shown = -math.inf  # newest record time, which must not go back
+        self._fed = -1  # highest index due() has handed out
+        self._lock = threading.RLock()
 
     def __len__(self) -> int:
         return len(self._steps)
 
-    def record(self, key: Any, t_start: float) -> None:
-        """Step ``key`` starts being shown at ``t_start``; the previous open step ends then."""
-        if t_start < self._last_shown:
-            raise ValueError(f"record times must not go backwards: {t_start} < {self._last_shown}")
-        self._last_shown = t_start
-        self._close(t_start)
-        self._steps.append(_Shown(key, t_start, None))
-        self._advance(t_start)
+    def steps(self) -> list[ShownStep]:
+        """The remembered steps, oldest first (a copy of the list)."""
+        with self._lock:
+            return list(self._steps)
 
-    def end_episode(self, t: float) -> None:
-        """The step on screen stops being shown at ``t`` (the episode ended)."""
-        if t < self._last_shown:
-            raise ValueError(f"end time must not go backwards: {t} < {self._last_shown}")
-        self._last_shown = t
-        self._close(t)
-        self._advance(t)
+    @property
+    def last_time(self) -> float:
+        """The newest time the history has seen (-inf before the first record)."""
+        return self._now
 
-    def credit(self, t_f: float) -> list[tuple[Any, float]]:
-        """``(key, weight)`` for every step a rating at ``t_f`` credits, oldest first.
+    @property
+    def fed(self) -> int:
+        """Index of the newest step :meth:`due` has handed out (-1: none)."""
+        return self._fed
 
-        Only weights above 1e-12 are returned (rounding dust at a window's edge is not
-        credit); they sum to at most 1. The step still on screen
-        counts as shown up to ``t_f``.
+    @property
+    def last(self) -> ShownStep | None:
+        """The newest recorded step."""
+        with self._lock:
+            return self._steps[-1] if self._steps else None
+
+    # ------------------------------------------------------------------ recording
+    def record(self, t_start: float, payload: dict[str, Any], episode: int = 0) -> ShownStep:
+        """A step starts being shown at ``t_start``; the previous open step ends then."""
+        with self._lock:
+            t_start = float(t_start)
+            if t_start < self._last_shown:
+                raise ValueError(
+                    f"record times must not go backwards: {t_start} < {self._last_shown}"
+                )
+            self._last_shown = t_start
+            if self._steps and self._steps[-1].t_end is None:
+                self._steps[-1].t_end = t_start
+            step = ShownStep(self.next_index, t_start, None, int(episode), payload)
+            self.next_index += 1
+            self._steps.append(step)
+            self._advance(t_start)
+            return step
+
+    # ------------------------------------------------------------------ crediting
+    def credit(self, t_f: float, value: float | None = None) -> Credit:
+        """The steps a rating at ``t_f`` credits, oldest first, as one :class:`Credit`.
+
+        With ``value``, each credited step's label accumulates it (Knox's weighted mean).
+        Window credit: weights sum to at most 1; the step still on screen counts as shown
+        up to ``t_f``. Trace credit: λ^age over the last L steps shown by ``t_f − delay``.
         """
+        with self._lock:
+            t_f = float(t_f)
+            hits = self._trace_hits(t_f) if self.trace is not None else self._window_hits(t_f)
+            out = []
+            for s, w in hits:
+                if value is not None:
+                    s.rating_sum += w * float(value)
+                    s.rating_weight += w
+                label = s.label if s.label is not None else float(value or 0.0)
+                out.append(CreditedStep(s.index, w, label, s.episode, s.payload))
+            self._advance(t_f)
+            return Credit(t_f, float(value or 0.0), out)
+
+    def _window_hits(self, t_f: float) -> list[tuple[ShownStep, float]]:
         out = []
         for s in self._steps:
             if s.t_start >= t_f:
                 break
             t_end = t_f if s.t_end is None else s.t_end
             w = interval_credit(self.delay, t_f, s.t_start, t_end)
-            if w > _MIN_WEIGHT:
-                out.append((s.key, w))
-        self._advance(t_f)
+            if w > self.min_weight:
+                out.append((s, w))
         return out
 
-    def clear(self) -> None:
-        """Forget every step (for example when training restarts)."""
-        self._steps.clear()
+    def _trace_hits(self, t_f: float) -> list[tuple[ShownStep, float]]:
+        assert self.trace is not None
+        cut = t_f - self.trace.delay_seconds + 1e-9
+        shown = [s for s in self._steps if s.t_start <= cut][-self.trace.length :]
+        n = len(shown)
+        return [(s, float(self.trace.lam ** (n - 1 - i))) for i, s in enumerate(shown)]
 
-    def _close(self, t: float) -> None:
-        if self._steps and self._steps[-1].t_end is None:
-            self._steps[-1].t_end = t
+    def due(
+        self, now: float, delay_seconds: float = 0.0, delay_steps: int | None = None
+    ) -> list[ShownStep]:
+        """Steps not handed out before whose delay has passed by ``now``, oldest first.
+
+        With ``delay_steps = d`` the newest d steps stay back (COACH's offset in steps);
+        otherwise a step is due ``delay_seconds`` after it started being shown.
+        """
+        with self._lock:
+            fresh = [s for s in self._steps if s.index > self._fed]
+            if delay_steps is not None:
+                out = fresh[: max(0, len(fresh) - delay_steps)]
+            else:
+                out = []
+                for s in fresh:
+                    if s.t_start > now - delay_seconds + 1e-9:
+                        break
+                    out.append(s)
+            if out:
+                self._fed = out[-1].index
+            self._advance(now)
+            return out
+
+    def clear(self) -> None:
+        """Forget every step (indices keep counting)."""
+        with self._lock:
+            self._steps.clear()
 
     def _advance(self, t: float) -> None:
         self._now = max(self._now, t)
-        horizon = self._now - self.delay.hi - self.slack
-        while self._steps and self._steps[0].t_end is not None and self._steps[0].t_end < horizon:
+        horizon = self._now - self.horizon
+        while len(self._steps) > self.keep_last:
+            first = self._steps[0]
+            if first.t_end is None or first.t_end >= horizon:
+                break
+            if self.feeds and first.index > self._fed:
+                break
             self._steps.popleft()
 
+    # ------------------------------------------------------------------ persistence
+    def state(self) -> dict[str, np.ndarray]:
+        """The history as arrays (``payload.NAME`` stacked per field), for ``np.savez``."""
+        with self._lock:
+            steps = list(self._steps)
+            out: dict[str, np.ndarray] = {
+                "clock": np.asarray(
+                    [self._now, self._last_shown, self._fed, self.next_index], dtype=np.float64
+                ),
+                "index": np.asarray([s.index for s in steps], dtype=np.int64),
+                "t_start": np.asarray([s.t_start for s in steps], dtype=np.float64),
+                "t_end": np.asarray(
+                    [np.nan if s.t_end is None else s.t_end for s in steps], dtype=np.float64
+                ),
+                "episode": np.asarray([s.episode for s in steps], dtype=np.int64),
+                "rating_sum": np.asarray([s.rating_sum for s in steps], dtype=np.float64),
+                "rating_weight": np.asarray([s.rating_weight for s in steps], dtype=np.float64),
+            }
+            for name in steps[0].payload if steps else ():
+                out[f"payload.{name}"] = np.stack([np.asarray(s.payload[name]) for s in steps])
+            return out
 
-class CreditedLabels:
-    """The label of each step: the credit-weighted mean of the ratings that hit it (Knox).
+    def restore(self, state: Mapping[str, np.ndarray]) -> None:
+        """Replace the history by one :meth:`state` returned."""
+        with self._lock:
+            now, last_shown, fed, next_index = (float(x) for x in state["clock"])
+            self._now, self._last_shown = now, last_shown
+            self._fed, self.next_index = int(fed), int(next_index)
+            names = [k[len("payload.") :] for k in state if k.startswith("payload.")]
+            self._steps.clear()
+            for i in range(len(state["index"])):
+                t_end = float(state["t_end"][i])
+                payload = {n: _scalar_or_array(state[f"payload.{n}"][i]) for n in names}
+                self._steps.append(
+                    ShownStep(
+                        int(state["index"][i]),
+                        float(state["t_start"][i]),
+                        None if math.isnan(t_end) else t_end,
+                        int(state["episode"][i]),
+                        payload,
+                        float(state["rating_sum"][i]),
+                        float(state["rating_weight"][i]),
+                    )
+                )
 
-    ``label(key) = Σ w·h / Σ w`` over every rating ``h`` whose credit reached ``key`` with
-    weight ``w``. Keys must be hashable (``(episode, step)`` pairs, for example).
-    """
 
-    def __init__(self) -> None:
-        self._wh: dict[Hashable, float] = {}
-        self._w: dict[Hashable, float] = {}
-
-    def add(self, credits: list[tuple[Hashable, float]], value: float) -> None:
-        """Apply one rating of ``value`` with the weights from :meth:`CreditAssigner.credit`."""
-        for key, w in credits:
-            self._wh[key] = self._wh.get(key, 0.0) + w * value
-            self._w[key] = self._w.get(key, 0.0) + w
-
-    def label(self, key: Hashable) -> float | None:
-        """The credit-weighted mean rating of ``key``, or None if no rating reached it."""
-        w = self._w.get(key, 0.0)
-        return self._wh[key] / w if w > 0.0 else None
-
-    def weight(self, key: Hashable) -> float:
-        """Total credit ``key`` has received (how much evidence its label rests on)."""
-        return self._w.get(key, 0.0)
-
-    def items(self) -> Iterator[tuple[Hashable, float, float]]:
-        """``(key, label, total weight)`` for every credited step, in first-credited order."""
-        for key, w in self._w.items():
-            if w > 0.0:
-                yield key, self._wh[key] / w, w
-
-    def discard(self, key: Hashable) -> None:
-        """Forget ``key`` (once its label has been used for training, say)."""
-        self._wh.pop(key, None)
-        self._w.pop(key, None)
-
-    def __contains__(self, key: object) -> bool:
-        return self._w.get(key, 0.0) > 0.0  # type: ignore[call-overload]
-
-    def __len__(self) -> int:
-        return sum(1 for w in self._w.values() if w > 0.0)
+def _scalar_or_array(x: np.ndarray) -> Any:
+    """A 0-d saved value back as a Python number, arrays as arrays."""
+    a = np.asarray(x)
+    return a.item() if a.ndim == 0 else a.copy()

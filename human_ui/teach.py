@@ -2,13 +2,18 @@
 
 pygame owns the main thread. Each frame: key events → agent turn (observe the last step,
 give the new ratings, choose the next action) → env step → draw → ``clock.tick(fps)``.
-A key press becomes a :class:`~hfrl.types.Scalar` stamped with ``time.monotonic()``, is
-committed to the feedback store at once, and is given to the agent in the same frame.
+The env, the clock, the step history and the ratings go through the one live loop
+(:class:`hfrl.live_loop.LiveLoop`, the same as ``hfrl train``): each shown step is recorded
+in the agent's step history when it is shown; a key press becomes a
+:class:`~hfrl.types.Scalar` stamped with ``time.monotonic()`` (shifted past an earlier run
+of the session), its credited steps are computed once, and that same Credit is committed
+to the feedback store at once and given to the agent in the same frame.
 ``agent.update()`` and saves run in a worker thread (:mod:`hfrl.human_ui.worker`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -24,7 +29,9 @@ from hfrl.human_ui.keys import RATING_VALUES, TEACH_HELP, TeachKey, teach_key
 from hfrl.human_ui.window import open_window
 from hfrl.human_ui.worker import AgentWorker, save_agent
 
+from hfrl.clock import RealClock
 from hfrl.errors import HfrlError
+from hfrl.live_loop import LiveLoop, continue_session
 from hfrl.types import Scalar, Step
 
 SPEEDS: tuple[float, ...] = (1, 2, 3, 5, 8, 10, 15, 20, 30, 45, 60)
@@ -66,29 +73,6 @@ def check_frame(frame: Any, env_id: str) -> np.ndarray:
     return arr.astype(np.uint8, copy=False)
 
 
-def uniform_credit(
-    intervals: list[tuple[int, float, float]], t_f: float, lo: float, hi: float
-) -> list[tuple[int, float]]:
-    """Share of a uniform [lo, hi] s reaction delay falling in each step's shown interval.
-
-    Args:
-        intervals: ``(global step, t_start, t_end)`` of recently shown steps.
-        t_f: time of the rating.
-        lo: shortest delay.
-        hi: longest delay.
-
-    Returns:
-        ``(global step, weight)`` for each step with a non-zero share, oldest first.
-    """
-    a, b = t_f - hi, t_f - lo
-    out = []
-    for step, t0, t1 in intervals:
-        overlap = min(b, t1) - max(a, t0)
-        if overlap > 1e-9:
-            out.append((step, overlap / (hi - lo)))
-    return out
-
-
 @dataclass(frozen=True)
 class TeachConfig(AppConfig):
     """Settings of the live-rating app."""
@@ -99,9 +83,6 @@ class TeachConfig(AppConfig):
     """Save the agent in the background this often (the ratings are saved at once anyway)."""
     flash_seconds: float = 0.6
     """How long the last rating flashes."""
-    credit_window: tuple[float, float] | None = None
-    """Delay window (s) used to record each rating's credited steps in the store; None
-    takes the agent's ``config.delay_min``/``delay_max`` if it has them, else (0.2, 0.8)."""
 
 
 @dataclass
@@ -166,10 +147,10 @@ class TeachApp(AppShell):
         self.worker = AgentWorker(agent)
         self.result = TeachResult()
         self.paused = False
-        self.episode = 0
-        self.ep_step = 0
-        self.global_step = 0
-        self.ep_return = 0.0
+        self.loop = LiveLoop(
+            agent, env, RealClock(), session, continue_session(session, agent, time.monotonic())
+        )
+        """The live loop: env, clock, step history, store and agent (shared with hfrl train)."""
         self.obs: Any = None
         self.frame: np.ndarray | None = None
         self.prefs: np.ndarray | None = None
@@ -177,7 +158,6 @@ class TeachApp(AppShell):
         self.given = 0
         """Ratings the agent has received (on the worker thread)."""
         self.unobserved: Step | None = None
-        self.intervals: deque[tuple[int, float, float]] = deque(maxlen=2000)
         self._shown_at = time.monotonic()
         self.flash: tuple[float, float] | None = None  # (value, time)
         self.counts = {"plus": 0, "minus": 0}
@@ -185,18 +165,31 @@ class TeachApp(AppShell):
         self._fps_meas: deque[float] = deque(maxlen=30)
         n = getattr(getattr(env, "action_space", None), "n", None)
         self.names = action_names(env, env_id, int(n)) if n is not None else []
-        if self.config.credit_window is not None:
-            self.credit_window = self.config.credit_window
-        else:
-            cfg = getattr(agent, "config", None)
-            lo, hi = getattr(cfg, "delay_min", None), getattr(cfg, "delay_max", None)
-            ok = isinstance(lo, (int, float)) and isinstance(hi, (int, float)) and hi > lo
-            self.credit_window = (float(lo), float(hi)) if ok else (0.2, 0.8)  # type: ignore[arg-type]
+
+    @property
+    def episode(self) -> int:
+        """Episode number (continues over the runs of a session)."""
+        return self.loop.episode
+
+    @property
+    def ep_step(self) -> int:
+        """Steps taken in this episode."""
+        return self.loop.ep_step
+
+    @property
+    def global_step(self) -> int:
+        """Steps taken in the session."""
+        return self.loop.global_step
+
+    @property
+    def ep_return(self) -> float:
+        """True return of this episode so far."""
+        return self.loop.ep_return
 
     # ------------------------------------------------------------------ life cycle
     def open(self) -> None:
         """Reset the env, check it renders, open the window, start the worker."""
-        self.obs, _ = self.env.reset(seed=self.seed)
+        self.obs = self.loop.reset(seed=self.seed)
         self.frame = check_frame(self.env.render(), self.env_id)
         fh, fw = self.frame.shape[:2]
         k = draw.integer_scale((fw, fh), FRAME_BOX)
@@ -277,22 +270,18 @@ class TeachApp(AppShell):
         SGD step inside ``give``, which must not hold up the frame).
         """
         t = time.monotonic()
-        scalar = Scalar(
-            value=float(value), t_wall=t, step=self.global_step, episode=self.episode, source=source
-        )
-        shown = [(g, t0, min(t1, t)) for g, t0, t1 in self.intervals]
-        credit = uniform_credit(shown, t, *self.credit_window)
-        self.session.add(scalar, credit=credit)  # committed before we go on
+        scalar, credit = self.loop.rate(value, t_wall=t, source=source)  # committed at once
         pressed = pressed_at if pressed_at is not None else t
-        self.worker.submit(lambda: self._give(scalar, pressed))
+        self.worker.submit(lambda: self._give(scalar, credit, pressed))
         self.result.ratings += 1
         self.counts["plus" if value > 0 else "minus"] += 1
         self.flash = (float(value), t)
         return scalar
 
-    def _give(self, scalar: Scalar, pressed: float) -> None:
-        """Worker thread: hand one rating to the agent (some agents learn inside give)."""
-        self.agent.give(scalar)
+    def _give(self, scalar: Scalar, credit: Any, pressed: float) -> None:
+        """Worker thread: hand one rating and the Credit the store recorded to the agent
+        (some agents learn inside give)."""
+        self.loop.give(scalar, credit)
         self.result.latency_ms.append((time.monotonic() - pressed) * 1000)
         self.given += 1
 
@@ -329,44 +318,22 @@ class TeachApp(AppShell):
         if not ok:
             self.result.stalled_frames += 1
             return
-        obs = self.obs
-        next_obs, reward, terminated, truncated, _info = self.env.step(action)
-        step = Step(
-            obs=np.asarray(obs),
-            action=action,
-            next_obs=np.asarray(next_obs),
-            true_reward=float(reward),
-            terminated=bool(terminated),
-            truncated=bool(truncated),
-            t_wall=self._shown_at,
-            episode=self.episode,
-            step=self.ep_step,
-        )
+        step = self.loop.step(action, t_wall=self._shown_at, observe=False)  # recorded now
         self.last_action = int(action) if np.ndim(action) == 0 else None
-        self.intervals.append((self.global_step, self._shown_at, float("inf")))
-        if len(self.intervals) > 1:
-            g, t0, _ = self.intervals[-2]
-            self.intervals[-2] = (g, t0, self._shown_at)
-        self.unobserved = step
-        self.global_step += 1
+        self.unobserved = step  # observed on the worker thread at the next agent turn
         self.result.env_steps += 1
-        self.ep_step += 1
-        self.ep_return += float(reward)
-        if self.demo is not None:
-            self.demo.watch(step)
-        if terminated or truncated:
+        if self.demo is not None:  # the demo teacher presses keys in the wall clock's time
+            self.demo.watch(dataclasses.replace(step, t_wall=self._shown_at))
+        if step.done:
             self._say(f"episode {self.episode} ended: return {self.ep_return:.1f}")
             self._reset_episode()
         else:
-            self.obs = next_obs
+            self.obs = self.loop.obs
             self.frame = check_frame(self.env.render(), self.env_id)
 
     def _reset_episode(self) -> None:
-        self.episode += 1
         self.result.episodes += 1
-        self.ep_step = 0
-        self.ep_return = 0.0
-        self.obs, _ = self.env.reset()
+        self.obs = self.loop.next_episode()
         self.frame = check_frame(self.env.render(), self.env_id)
 
     def _update_prefs(self) -> None:

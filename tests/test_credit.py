@@ -1,4 +1,5 @@
-"""Credit assignment against hand-computed weights (uniform [0.2, 0.8] s unless stated)."""
+"""Credit assignment against hand-computed weights (uniform [0.2, 0.8] s unless stated):
+the one step history every live agent and app credits ratings from."""
 
 from __future__ import annotations
 
@@ -9,17 +10,34 @@ import pytest
 
 from hfrl.clock import SimClock
 from hfrl.credit import (
-    CreditAssigner,
-    CreditedLabels,
+    Credit,
     GammaDelay,
+    StepHistory,
+    TraceRule,
     UniformDelay,
     gamma_cdf,
     interval_credit,
 )
 
 
-def as_dict(credits):
-    return dict(credits)
+class Named:
+    """A StepHistory whose steps carry a name, so tests can say which step got what."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        self.h = StepHistory(*args, **kwargs)
+
+    def __len__(self) -> int:
+        return len(self.h)
+
+    def record(self, name, t: float, episode: int = 0) -> None:
+        self.h.record(t, {"name": name}, episode)
+
+    def credit(self, t_f: float, value=None) -> Credit:
+        return self.h.credit(t_f, value)
+
+
+def as_dict(credit: Credit):
+    return {s.payload["name"]: s.weight for s in credit.steps}
 
 
 def test_uniform_cdf_and_sample():
@@ -39,7 +57,7 @@ def test_equal_steps_at_30fps_hand_weights():
     Step 6 [0.2, 0.2333) overlaps by 0.02333 s -> 0.02333/0.6 = 7/180; steps 7..23 lie
     inside -> (1/30)/0.6 = 1/18 each; step 24 [0.8, 0.8333) overlaps by 0.01 -> 1/60.
     """
-    ca = CreditAssigner(UniformDelay(0.2, 0.8))
+    ca = Named(UniformDelay(0.2, 0.8))
     for k in range(31):
         ca.record(k, k / 30)
     w = as_dict(ca.credit(1.01))
@@ -53,7 +71,7 @@ def test_equal_steps_at_30fps_hand_weights():
 
 def test_unequal_step_durations_hand_weights():
     """A [0, 0.1) -> 0; B [0.1, 0.6) -> 0.4/0.6; C [0.6, 0.65) -> 0.05/0.6; D open from 0.65."""
-    ca = CreditAssigner()
+    ca = Named()
     for key, t in [("A", 0.0), ("B", 0.1), ("C", 0.6), ("D", 0.65)]:
         ca.record(key, t)
     w = as_dict(ca.credit(1.0))
@@ -64,24 +82,20 @@ def test_unequal_step_durations_hand_weights():
 
 
 def test_rating_after_episode_end_credits_its_last_steps():
-    ca = CreditAssigner()
+    ca = Named()
     for i, t in enumerate([0.0, 0.25, 0.5]):
-        ca.record((0, i), t)
-    ca.end_episode(0.75)
-    # Before the next episode starts: window [0.2, 0.8] in time.
-    w = as_dict(ca.credit(1.0))
-    assert w == pytest.approx({(0, 0): 1 / 12, (0, 1): 5 / 12, (0, 2): 5 / 12})
-    # The next episode starts after a 0.5 s reset gap.
-    ca.record((1, 0), 1.25)
-    ca.record((1, 1), 1.5)
-    w = as_dict(ca.credit(1.3))  # window [0.5, 1.1]: only the old episode's last step
-    assert w == pytest.approx({(0, 2): 0.25 / 0.6})
-    w = as_dict(ca.credit(1.6))  # window [0.8, 1.4]: the reset gap gets nothing
-    assert w == pytest.approx({(1, 0): 0.15 / 0.6})
+        ca.record((0, i), t, episode=0)
+    ca.record((1, 0), 0.75, episode=1)  # the next episode's first step closes the last one
+    w = as_dict(ca.credit(1.0))  # window [0.2, 0.8] in time
+    assert w == pytest.approx({(0, 0): 1 / 12, (0, 1): 5 / 12, (0, 2): 5 / 12, (1, 0): 1 / 12})
+    ca.record((1, 1), 1.5, episode=1)
+    w = as_dict(ca.credit(1.3))  # window [0.5, 1.1]: the old episode's last step, then (1, 0)
+    assert w == pytest.approx({(0, 2): 0.25 / 0.6, (1, 0): 0.35 / 0.6})
+    assert [s.episode for s in ca.credit(1.3).steps] == [0, 1]
 
 
 def test_open_current_step_counts_up_to_rating_time():
-    ca = CreditAssigner()
+    ca = Named()
     ca.record("a", 0.0)
     ca.record("b", 0.5)  # still on screen
     assert as_dict(ca.credit(1.0)) == pytest.approx({"a": 0.5, "b": 0.5})
@@ -89,7 +103,7 @@ def test_open_current_step_counts_up_to_rating_time():
 
 
 def test_steps_shown_after_rating_time_are_not_credited():
-    ca = CreditAssigner()
+    ca = Named()
     ca.record("a", 0.0)
     ca.record("b", 0.5)
     ca.record("c", 1.2)  # shown after the rating was given (it was read late)
@@ -98,11 +112,11 @@ def test_steps_shown_after_rating_time_are_not_credited():
 
 
 def test_nothing_recorded_gives_nothing():
-    assert CreditAssigner().credit(3.0) == []
+    assert len(StepHistory().credit(3.0)) == 0
 
 
 def test_old_steps_are_forgotten_but_recent_ones_kept():
-    ca = CreditAssigner(UniformDelay(0.2, 0.8), slack=0.5)
+    ca = Named(UniformDelay(0.2, 0.8), slack=0.5)
     for k in range(3000):
         ca.record(k, k / 30)
     # Kept: steps ending within hi + slack = 1.3 s of the newest time (about 40 steps).
@@ -112,7 +126,7 @@ def test_old_steps_are_forgotten_but_recent_ones_kept():
 
 
 def test_record_must_not_go_backwards():
-    ca = CreditAssigner()
+    ca = Named()
     ca.record(0, 1.0)
     with pytest.raises(ValueError):
         ca.record(1, 0.5)
@@ -120,7 +134,7 @@ def test_record_must_not_go_backwards():
 
 def test_works_with_sim_clock():
     clock = SimClock(fps=30)
-    ca = CreditAssigner()
+    ca = Named()
     for k in range(60):
         ca.record(k, clock.now())
         clock.tick()
@@ -158,10 +172,10 @@ def test_gamma_window_weights_hand_values():
 
     mass = g(1.5)
     assert mass == pytest.approx(0.970030, abs=1e-6)  # 1 - e^-5.357 * 6.357
-    ca = CreditAssigner(d)
+    ca = Named(d)
     for k, t in enumerate([0.0, 0.25, 0.5, 1.0]):
         ca.record(k, t)
-    ca.end_episode(1.2)
+    ca.record(4, 1.2)  # the next step closes step 3 at 1.2 and is on screen at the rating
     w = as_dict(ca.credit(1.3))
     # step 0 [0, 0.25): delays [1.05, 1.3]; step 1: [0.8, 1.05]; step 2: [0.3, 0.8];
     # step 3 [1.0, 1.2): delays [0.1, 0.3].
@@ -170,10 +184,11 @@ def test_gamma_window_weights_hand_values():
         1: (g(1.05) - g(0.8)) / mass,
         2: (g(0.8) - g(0.3)) / mass,
         3: (g(0.3) - g(0.1)) / mass,
+        4: g(0.1) / mass,
     }
     assert w == pytest.approx(expected, abs=1e-12)
     assert expected[2] == pytest.approx(0.50305, abs=1e-4)  # the bulk of the mass
-    assert sum(w.values()) == pytest.approx((g(1.3) - g(0.1)) / mass)
+    assert sum(w.values()) == pytest.approx(g(1.3) / mass)
     assert d.cdf(2.0) == 1.0 and d.cdf(0.0) == 0.0
 
 
@@ -199,21 +214,69 @@ def test_interval_credit_matches_formula():
     assert interval_credit(d, 1.0, 1.1, 1.2) == 0.0
 
 
-def test_credited_labels_weighted_mean():
-    labels = CreditedLabels()
-    ca = CreditAssigner()
+def test_labels_are_the_credit_weighted_mean_of_the_ratings():
+    ca = Named()
     ca.record("a", 0.0)
     ca.record("b", 0.5)
     ca.record("c", 1.0)
-    labels.add(ca.credit(1.0), +1.0)  # a: 0.5, b: 0.5
-    labels.add(ca.credit(1.3), -1.0)  # window [0.5, 1.1]: b: 0.5/0.6, c: 0.1/0.6
-    assert labels.weight("a") == pytest.approx(0.5)
-    assert labels.label("a") == pytest.approx(1.0)
+    first = ca.credit(1.0, +1.0)  # a: 0.5, b: 0.5
+    second = ca.credit(1.3, -1.0)  # window [0.5, 1.1]: b: 0.5/0.6, c: 0.1/0.6
+    steps = {s.payload["name"]: s for s in ca.h.steps()}
+    assert steps["a"].rating_weight == pytest.approx(0.5)
+    assert steps["a"].label == pytest.approx(1.0)
     wb1, wb2 = 0.5, 0.5 / 0.6
-    assert labels.label("b") == pytest.approx((wb1 - wb2) / (wb1 + wb2))
-    assert labels.label("c") == pytest.approx(-1.0)
-    assert labels.label("zzz") is None and "zzz" not in labels
-    assert len(labels) == 3
-    assert {k for k, _, _ in labels.items()} == {"a", "b", "c"}
-    labels.discard("a")
-    assert "a" not in labels and len(labels) == 2
+    assert steps["b"].label == pytest.approx((wb1 - wb2) / (wb1 + wb2))
+    assert steps["c"].label == pytest.approx(-1.0)
+    # each Credit carries the labels as they were right after its rating
+    assert [s.payload["name"] for s in first.steps] == ["a", "b"]
+    assert first.labels.tolist() == [1.0, 1.0]
+    assert second.labels == pytest.approx([(wb1 - wb2) / (wb1 + wb2), -1.0])
+    ca.credit(1.3)  # no value: the labels stay as they are
+    assert steps["c"].label == pytest.approx(-1.0) and steps["c"].rating_weight == pytest.approx(
+        0.1 / 0.6
+    )
+
+
+def test_credit_is_the_sequence_of_step_weight_pairs_the_store_records():
+    ca = Named()
+    ca.record("a", 0.0)
+    ca.record("b", 0.5)
+    credit = ca.credit(1.0, 1.0)
+    assert list(credit) == [(0, pytest.approx(0.5)), (1, pytest.approx(0.5))]
+    assert len(credit) == 2 and credit[1] == (1, pytest.approx(0.5))
+    assert credit.t_f == 1.0 and credit.value == 1.0
+    np.testing.assert_allclose(credit.weights, [0.5, 0.5])
+
+
+def test_indices_keep_counting_and_survive_a_state_round_trip():
+    h = StepHistory()
+    for k in range(10):
+        h.record(0.1 * k, {"obs": np.full(3, k, dtype=np.float32), "action": k % 2}, episode=k // 5)
+    h.credit(0.95, 1.0)
+    clone = StepHistory()
+    clone.restore(h.state())
+    assert clone.next_index == h.next_index == 10
+    a, b = h.credit(1.05, -1.0), clone.credit(1.05, -1.0)
+    assert list(a) == list(b) and a.labels.tolist() == b.labels.tolist()
+    np.testing.assert_array_equal(a.stack("obs"), b.stack("obs"))
+    assert [s.episode for s in a.steps] == [s.episode for s in b.steps]
+    assert clone.record(1.1, {"obs": np.zeros(3, np.float32), "action": 0}).index == 10
+
+
+def test_trace_rule_weights_the_last_steps_by_lambda_to_the_age():
+    h = StepHistory(trace=TraceRule(length=3, lam=0.5, delay_seconds=0.15))
+    for k in range(6):
+        h.record(0.1 * k, {"k": k})
+    credit = h.credit(0.5)  # shown by 0.35 s: steps 0..3, the last three of them
+    assert [s.payload["k"] for s in credit.steps] == [1, 2, 3]
+    np.testing.assert_allclose(credit.weights, [0.25, 0.5, 1.0])
+
+
+def test_due_hands_each_step_out_once_after_the_delay():
+    h = StepHistory(feeds=True)
+    for k in range(4):
+        h.record(0.1 * k, {"k": k})
+    assert [s.payload["k"] for s in h.due(0.25, delay_seconds=0.1)] == [0, 1]
+    assert [s.payload["k"] for s in h.due(0.25, delay_seconds=0.1)] == []
+    assert [s.payload["k"] for s in h.due(1.0, delay_steps=1)] == [2]
+    assert h.fed == 2

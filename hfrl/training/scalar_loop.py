@@ -1,17 +1,19 @@
 """Headless training of a live-feedback agent (TAMER, Deep TAMER, COACH, ...) by a simulated trainer.
 
-The loop only uses the :class:`hfrl.protocols.Agent` and ``ScalarTeacher`` protocols:
+It drives the one live loop (:class:`hfrl.live_loop.LiveLoop`, the same as ``hfrl teach``):
 
 1. a :class:`hfrl.clock.SimClock` advances one frame (1/fps s) per env step, so the
    trainer's delays in seconds mean what they would to a person watching at ``fps``;
 2. each :class:`hfrl.types.Step` is stamped with the clock time its frame starts showing,
-   handed to ``agent.observe`` and to ``teacher.rate``;
+   recorded in the agent's step history, observed, and shown to ``teacher.rate``;
 3. ratings come back stamped with their arrival time and wait in a queue until the clock
-   reaches it; then ``agent.give`` receives them and ``agent.update`` runs once per step.
+   reaches it; then the loop credits each (``agent.credit``) and gives the rating with that
+   credit to the agent; ``agent.update`` runs once per step.
 
 Agents are built with :func:`build_agent`: a class with a ``config_class`` (a frozen
 dataclass) is called as ``cls(env_id, observation_space, action_space, config=..., seed=...)``
-with ``--set key=value`` overrides applied to its config.
+with its config from the presets table (:mod:`hfrl.presets`) and ``--set key=value``
+overrides on top. The display rate is ``--fps``, else the table's, else the env's.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any
 from hfrl.config import config_to_dict
 from hfrl.errors import HfrlError
 from hfrl.teachers.scalar import FeedbackQueue
-from hfrl.types import Scalar, Step
+from hfrl.types import Scalar
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,7 @@ def run_scalar_training(
     from hfrl.clock import SimClock
     from hfrl.effort import DEFAULT_EFFORT
     from hfrl.envs.make import make
+    from hfrl.live_loop import LiveLoop
     from hfrl.seeding import seed_everything
     from hfrl.training.evaluate import evaluate
 
@@ -167,60 +170,43 @@ def run_scalar_training(
 
     attach_agent(teacher, agent)  # policy-dependent trainers judge the agent's current policy
     clock = SimClock(fps)
+    loop = LiveLoop(agent, env, clock)
     queue = FeedbackQueue()
-    env_steps = episodes = feedback = 0
+    episodes = feedback = 0
     train_return = float("nan")
     curve_best = float("-inf")
 
     def human_seconds() -> float:
-        return DEFAULT_EFFORT.live_seconds(env_steps, fps, key_presses=feedback)
+        return DEFAULT_EFFORT.live_seconds(loop.steps_this_run, fps, key_presses=feedback)
 
     def deliver(ratings: list[Scalar]) -> None:
         nonlocal feedback
         for r in ratings:
-            agent.give(r)
+            loop.feedback(r)  # credited, (stored,) given: the same path as the teach app
             feedback += 1
 
     def done() -> bool:
         return (episodes_budget is not None and episodes >= episodes_budget) or (
-            config.steps is not None and env_steps >= config.steps
+            config.steps is not None and loop.steps_this_run >= config.steps
         )
 
     progress = _Progress(config, episodes_budget)
     started = time.perf_counter()
     try:
-        obs, _ = env.reset(seed=config.seed)
-        ep_return, ep_step = 0.0, 0
+        loop.reset(seed=config.seed)
         while not done():
-            action = agent.act(obs)
-            next_obs, reward, terminated, truncated, info = env.step(action)
-            true_r = float(info.get("true_reward", reward))
-            step = Step(
-                obs=obs,
-                action=action,
-                next_obs=next_obs,
-                true_reward=true_r,
-                terminated=bool(terminated),
-                truncated=bool(truncated),
-                t_wall=clock.now(),
-                episode=episodes,
-                step=ep_step,
-            )
-            agent.observe(step)
+            step = loop.step(loop.act())
             rating = teacher.rate(step)
             if rating is not None:
                 queue.push(rating)
             clock.tick()
-            env_steps += 1
-            ep_step += 1
-            ep_return += true_r
             deliver(queue.pop_due(clock.now()))
             agent.update()
-            if terminated or truncated:
+            if step.done:
                 episodes += 1
-                train_return = ep_return
+                train_return = loop.ep_return
                 point: dict[str, float] = {
-                    "env_steps": env_steps,
+                    "env_steps": loop.steps_this_run,
                     "episodes": episodes,
                     "feedback_count": feedback,
                     "human_seconds": round(human_seconds(), 3),
@@ -237,11 +223,8 @@ def run_scalar_training(
                     point["return"] = mean
                     curve_best = max(curve_best, mean)
                 recorder.log_point(**point)
-                progress.update(episodes, env_steps, feedback, train_return)
-                obs, _ = env.reset()
-                ep_return, ep_step = 0.0, 0
-            else:
-                obs = next_obs
+                progress.update(episodes, loop.steps_this_run, feedback, train_return)
+                loop.next_episode()
         deliver(queue.pop_all())
         agent.update()
         _finish_updates(agent)
@@ -256,6 +239,7 @@ def run_scalar_training(
         seed=config.seed + 100_000,
         max_steps=config.max_episode_steps,
     )
+    env_steps = loop.steps_this_run
     recorder.log_point(
         env_steps=env_steps,
         episodes=episodes,

@@ -50,16 +50,14 @@ def test_window_weights_and_objective_by_hand():
     agent = cartpole_agent(window=3, trace_lambda=0.5, entropy_coef=0.0)
     feed(agent, 5, action=1)
     agent._cached = None
-    found = agent._window_for(0.45)
-    assert found is not None
-    idx, w = found
-    assert [agent._recent[i][4] for i in idx] == [2, 3, 4]
+    credit = agent.credit(Scalar(2.0, 0.45, 4, 0))
+    assert [s.index for s in credit.steps] == [2, 3, 4]
+    w = credit.weights
     np.testing.assert_allclose(w, [0.25, 0.5, 1.0])
-    steps = [agent._recent[i] for i in idx]
     window = _Window(
-        obs=np.stack([s[0] for s in steps]),
-        actions=np.asarray([s[1] for s in steps]),
-        p_old=np.asarray([s[2] for s in steps], dtype=np.float32),
+        obs=credit.stack("obs"),
+        actions=credit.stack("action"),
+        p_old=credit.stack("p_old").astype(np.float32),
         weights=w.astype(np.float32),
         value=2.0,
     )
@@ -186,9 +184,9 @@ def test_hfrl_train_writes_summary_and_curve(tmp_path, agent_name):
 def test_old_steps_are_forgotten_but_the_window_stays():
     agent = cartpole_agent(window=10)
     feed(agent, 200, action=0)  # 20 s at 10 steps/s; ratings reach back 0.8 s (+1 s slack)
-    assert 10 <= len(agent._recent) <= 20
+    assert 10 <= len(agent.history) <= 20
     slow = cartpole_agent(window=10)
     for k in range(30):  # one step every 2 s: the last L steps are kept whatever their age
         o = np.zeros(4, dtype=np.float32)
         slow.observe(Step(o, 0, o, 1.0, False, False, 2.0 * k, 0, k))
-    assert len(slow._recent) == 10
+    assert len(slow.history) == 10

@@ -103,7 +103,7 @@ def test_save_load_resume(tmp_path):
         agent.observe(_step(s, 0, 0.1 * i))
     agent.give(Scalar(1.0, 1.2, 10, 0))
     agent.save(tmp_path)
-    assert {p.name for p in tmp_path.iterdir()} == {"agent.json", "weights.npz"}
+    assert {p.name for p in tmp_path.iterdir()} == {"agent.json", "weights.npz", "history.npz"}
     loaded = Tamer.load(tmp_path)
     np.testing.assert_allclose(loaded.h_values(s), agent.h_values(s))
     assert loaded.feedback_count == 1 and loaded.config.step_size == agent.config.step_size
@@ -125,20 +125,6 @@ def test_mlp_save_load(tmp_path):
     loaded = Tamer.load(tmp_path)
     s = np.array([0.1, 0.2, 0.01, -0.3])
     np.testing.assert_allclose(loaded.h_values(s), agent.h_values(s))
-
-
-def test_tamer_rl_bias_learns_q_from_env_reward():
-    agent = Tamer(
-        "MountainCar-v0",
-        MC_SPACE,
-        gym.spaces.Discrete(3),
-        TamerConfig(rl_bias=True, rl_step_size=0.05, rl_beta=0.0),
-    )
-    s = np.array([0.0, 0.0], dtype=np.float32)
-    for i in range(50):
-        agent.observe(Step(s, 1, s, 1.0, True, False, t_wall=0.1 * i, episode=i, step=0))
-    assert agent.act(s, greedy=True) == 1  # rewarded action wins on Q alone
-    assert agent.beta == 0.0
 
 
 def test_continuous_actions_get_a_clear_error():

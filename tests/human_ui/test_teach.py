@@ -8,7 +8,7 @@ import numpy as np
 import pygame
 import pytest
 from hfrl.human_ui.keys import key_event
-from hfrl.human_ui.teach import TeachApp, uniform_credit
+from hfrl.human_ui.teach import TeachApp
 from ui_fakes import CountingAgent, make_env, teach_app
 
 from hfrl.errors import HfrlError
@@ -57,15 +57,31 @@ def test_keys_become_stored_scalars_given_to_the_agent(store_session, new_teach_
     assert (tmp_path / "agent" / "h.json").exists()
 
 
-def test_uniform_credit_matches_hand_computed_shares():
-    # steps of 0.1 s; rating at t=1.0 credits [0.2, 0.8] s back = interval [0.2, 0.8]
-    intervals = [(i, 0.1 * i, 0.1 * (i + 1)) for i in range(10)]
-    credit = dict(uniform_credit(intervals, 1.0, 0.2, 0.8))
-    assert sorted(credit) == [2, 3, 4, 5, 6, 7]
-    assert all(w == pytest.approx(1 / 6) for w in credit.values())
-    # a long step partly inside the window gets its share only
-    credit = dict(uniform_credit([(0, 0.0, 0.5), (1, 0.5, 2.0)], 1.0, 0.2, 0.8))
-    assert credit[0] == pytest.approx(0.3 / 0.6) and credit[1] == pytest.approx(0.3 / 0.6)
+def test_the_store_records_exactly_the_credit_the_agent_learns_from(store_session, new_teach_app):
+    """One credit component: each stored rating's credited steps are the very Credit
+    object the agent learnt from (a real TAMER agent, its own step history)."""
+    import gymnasium as gym
+    from hfrl.agents.tamer import Tamer
+
+    store, session = store_session
+    env = make_env()
+    agent = Tamer("MountainCar-v0", env.observation_space, gym.spaces.Discrete(3))
+    learnt = []
+    learn = agent._learn
+    agent._learn = lambda feedback, credit: (learnt.append(credit), learn(feedback, credit))
+    app = new_teach_app(agent=agent, env=env, fps=60, max_frames=120)
+    rated = []
+    rate = app.loop.rate
+    app.loop.rate = lambda *a, **k: rated.append(rate(*a, **k)) or rated[-1]
+    app.run(press_at({60: "/", 80: "z", 100: "/"}))
+    records = store.scalar_records(session)
+    assert len(records) == len(learnt) == len(rated) == 3
+    for r, credit, (scalar, returned) in zip(records, learnt, rated, strict=True):
+        assert credit is returned  # the same object went to the store and to the agent
+        assert r.scalar.t_wall == scalar.t_wall == credit.t_f
+        assert list(r.credit) == [(k, pytest.approx(w)) for k, w in credit]
+        assert credit and sum(w for _, w in credit) == pytest.approx(1.0, abs=0.05)
+    assert agent.updates == 3 and np.abs(agent.weights).sum() > 0
 
 
 def test_control_keys_pause_speed_reset_save_and_unknown(store_session, new_teach_app, tmp_path):
