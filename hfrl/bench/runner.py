@@ -279,7 +279,13 @@ def run_suite(
         raise SuiteError("--jobs must be at least 1")
     started = time.perf_counter()
     out = Path(out)
-    (out / CELLS).mkdir(parents=True, exist_ok=True)
+    blocker = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise SuiteError(f"--out {out}: {blocker} is a file, not a folder; pass a folder.")
+    try:
+        (out / CELLS).mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise SuiteError(f"cannot create --out {out}: {err.strerror or err}") from err
     check_resumable(suite, out)
     (out / "suite.toml").write_text(suite.text)
     save_json(out / "versions.json", versions())

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import re
 import sys
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ from typing import Any
 
 from hfrl.bench.toml_lines import KeyLines
 from hfrl.errors import HfrlError, did_you_mean, unknown_name
+from hfrl.sessions import check_name, safe_name
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -249,6 +251,11 @@ class _Checker:
                 )
             if key in RUN_KEYS and isinstance(value, int | float):
                 low = _MINIMUM.get(key, 1)
+                if not math.isfinite(value):
+                    raise self.error(
+                        (*where, key),
+                        f"{'.'.join((*where, key))} must be a finite number, got {value}",
+                    )
                 if value < low:
                     raise self.error(
                         (*where, key),
@@ -300,7 +307,15 @@ def load_suite(name_or_path: str | Path, *, deep: bool = True) -> Suite:
         SuiteError: the first problem found, as ``FILE:LINE: message``.
     """
     path = resolve_suite_path(str(name_or_path))
-    text = path.read_text()
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = path.read_bytes()[: err.start].count(b"\n") + 1
+        raise SuiteError(
+            f"{path}:{line}: not a UTF-8 text file (byte {err.start}); save the suite as UTF-8"
+        ) from err
+    except OSError as err:
+        raise SuiteError(f"{path}: cannot read the suite file: {err.strerror or err}") from err
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -329,6 +344,11 @@ def load_suite(name_or_path: str | Path, *, deep: bool = True) -> Suite:
         )
     if len(set(seeds)) != len(seeds):
         raise ck.error(("suite", "seeds"), "suite.seeds lists a seed twice")
+    if "name" in suite:
+        try:
+            check_name(suite["name"], "suite.name")
+        except HfrlError as err:
+            raise ck.error(("suite", "name"), str(err)) from err
     agents = ck.string_list(suite, "agents", ("suite",))
     envs = ck.string_list(suite, "envs", ("suite",))
     default_teachers = ck.string_list(suite, "teachers", ("suite",), required=False)
@@ -428,7 +448,7 @@ def load_suite(name_or_path: str | Path, *, deep: bool = True) -> Suite:
     )
     return Suite(
         path=path,
-        name=str(suite.get("name", path.stem)),
+        name=str(suite.get("name") or safe_name(path.stem)),
         description=str(suite.get("description", "")),
         text=text,
         cells=clean,
@@ -578,6 +598,16 @@ def _check_agent_config(
                 origin[f"set.{key}"],
                 f"agent {cell.agent!r} has no option {key!r}.{did_you_mean(key, fields)} Options: {', '.join(sorted(fields))}.",
             )
+    from hfrl.presets import resolve_agent_config
+
+    try:  # types, finite numbers, ranges and the config class's own checks
+        resolve_agent_config(cls, cell.env, overrides)
+    except HfrlError as err:
+        text = str(err)
+        key = next((k for k in overrides if f".{k} " in text or f"{k!r}" in text), None)
+        key = key or next(iter(overrides), None)
+        where = origin[f"set.{key}"] if key else ("agents", cell.agent)
+        raise ck.error(where, f"agent {cell.agent!r} on {cell.env}: {text}") from err
 
 
 def _check_agent_on_env(
