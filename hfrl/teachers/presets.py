@@ -74,7 +74,23 @@ def parse_teacher_spec(spec: str) -> tuple[str, dict[str, str]]:
     return name.strip(), overrides
 
 
+TeacherResolver = Callable[[str], TeacherEntry]
+"""``resolver(argument) -> entry`` for a teacher family named ``PREFIX:ARGUMENT``."""
+
+RESOLVERS: dict[str, TeacherResolver] = {}
+"""Prefix -> resolver, for teachers named after a file or a session (``fitted:alice``,
+``recorded:SESSION``); extend with :func:`register_resolver`."""
+
+
+def register_resolver(prefix: str, resolver: TeacherResolver) -> None:
+    """Let ``PREFIX:ARGUMENT`` name a teacher that ``resolver(ARGUMENT)`` builds."""
+    RESOLVERS[prefix] = resolver
+
+
 def _entry(spec: str) -> tuple[str, TeacherEntry, dict[str, str]]:
+    prefix, sep, argument = spec.partition(":")
+    if sep and prefix.strip() in RESOLVERS:
+        return spec, RESOLVERS[prefix.strip()](argument.strip()), {}
     name, overrides = parse_teacher_spec(spec)
     if name not in TEACHERS:
         raise unknown_name("teacher", name, TEACHERS)
@@ -207,3 +223,10 @@ for _name in SCALAR_PRESETS:
 from hfrl.teachers.policy_dependent import register_presets as _register_pd  # noqa: E402
 
 _register_pd()
+
+# Teachers named after saved data: fitted:NAME (hfrl fit-teacher), recorded:SESSION.
+from hfrl.teachers.fitted import register_resolver as _register_fitted  # noqa: E402
+from hfrl.teachers.recorded import register_resolver as _register_recorded  # noqa: E402
+
+_register_fitted()
+_register_recorded()
