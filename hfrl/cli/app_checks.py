@@ -38,6 +38,7 @@ def check_app_arguments(args: argparse.Namespace, app: str, agent: str) -> None:
         value = getattr(args, attr, None)
         if value is not None and value < 1:
             raise HfrlError(f"{flag} must be at least 1, got {value}")
+    check_pairing(args, app, agent)
     root = session_root(args)
     if root.exists() and not root.is_dir():
         raise HfrlError(f"--dir {root} is a file; pass a folder for the feedback store.")
@@ -49,6 +50,27 @@ def check_app_arguments(args: argparse.Namespace, app: str, agent: str) -> None:
 
         args.session = default_session_name(app, agent, args.env)
     check_name(args.session, "--session name")
+
+
+def check_pairing(args: argparse.Namespace, app: str, agent: str) -> None:
+    """The agent and the demo teacher must give and take the app's kind of feedback."""
+    if not (app == "compare" and agent == "preference"):  # known; no SB3 import for it
+        from hfrl.agents.registry import get_agent_class
+        from hfrl.human_ui.launch import check_agent_kind
+
+        check_agent_kind(get_agent_class(agent), agent, app, args.env)
+    if args.teacher is None:
+        return
+    from hfrl.teachers.presets import teacher_kind, teacher_names
+
+    needs = "scalar" if app == "teach" else "preference"
+    if teacher_kind(args.teacher) != needs:  # unknown names get close matches
+        fits = ", ".join(n for n in teacher_names() if teacher_kind(n) == needs)
+        what = "live ratings" if needs == "scalar" else "clip comparisons"
+        raise HfrlError(
+            f"teacher {args.teacher!r} does not give {what}, which the {app} app needs; use "
+            f"one of: {fits}."
+        )
 
 
 def _noun(app: str) -> str:
