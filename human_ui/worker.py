@@ -228,3 +228,24 @@ def saved_agent_dir(directory: Path) -> Path | None:
         if candidate.is_dir() and any(candidate.iterdir()):
             return candidate
     return None
+
+
+def row_ranges(rows: Any) -> list[list[int]]:
+    """Row ids as sorted, merged ``[first, last]`` ranges (compact JSON for ``ui_state``).
+
+    Saved with an agent as the rows it has learnt from, so a resumed session can give it
+    back exactly the stored labels it has not seen, whoever wrote them and in whatever
+    order their ids came (no single high-water mark).
+    """
+    out: list[list[int]] = []
+    for row in sorted({int(r) for r in rows}):
+        if out and row == out[-1][1] + 1:
+            out[-1][1] = row
+        else:
+            out.append([row, row])
+    return out
+
+
+def rows_in(ranges: Any) -> set[int]:
+    """The row ids of :func:`row_ranges`' output."""
+    return {row for first, last in ranges or () for row in range(int(first), int(last) + 1)}

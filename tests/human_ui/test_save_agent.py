@@ -80,3 +80,13 @@ def test_a_save_killed_at_any_step_leaves_a_complete_copy(tmp_path, monkeypatch,
         save_agent(_Agent(3), directory, {"v": 3})  # the next save cleans up and succeeds
         assert _complete_version(directory) == 3
         assert sorted(p.name for p in root.iterdir()) == ["agent"]
+
+
+def test_row_ranges_round_trip_any_set_of_rows():
+    from hfrl.human_ui.worker import row_ranges, rows_in
+
+    rows = {1, 2, 3, 5, 9, 10, 11, 40}
+    ranges = row_ranges([11, 3, 40, 1, 2, 5, 10, 9, 9])
+    assert ranges == [[1, 3], [5, 5], [9, 11], [40, 40]]
+    assert rows_in(json.loads(json.dumps(ranges))) == rows
+    assert row_ranges([]) == [] and rows_in(None) == set()
