@@ -26,6 +26,7 @@ SUBCOMMANDS: dict[str, str] = {
     "sessions": "hfrl.cli.sessions",
     "export": "hfrl.cli.export",
     "import": "hfrl.cli.import_",
+    "fit-teacher": "hfrl.cli.fit_teacher",
 }
 """Subcommand name -> module path."""
 
@@ -39,6 +40,7 @@ HELPS: dict[str, str] = {
     "sessions": "list the sessions in a feedback store (app, agent, env, counts, times, size)",
     "export": "export a session (ratings, comparisons, clips, env and teacher) to npz or parquet",
     "import": "import a session folder written by `hfrl export` (checked; refused whole if unsound)",
+    "fit-teacher": "fit a simulated teacher to a recorded session and save it as fitted:NAME",
 }
 
 
