@@ -275,6 +275,7 @@ class Coach(LiveAgent):
                 e = self.traces.traces[self._lambda_of(f)].copy()
         self.policy.theta += self.config.learning_rate * f * e
         self._last_trace_norm = float(np.linalg.norm(e))
+        self.updates += 1
 
     def update(self) -> dict[str, float]:
         """Nothing is deferred (each rating is applied in :meth:`give`); report statistics."""

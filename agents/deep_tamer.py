@@ -143,27 +143,31 @@ class FeedbackBuffer:
         return self.obs[slots], self.actions[slots], labels, np.minimum(w, 1.0)
 
     def state(self) -> dict[str, np.ndarray]:
-        """Arrays to save (the filled part, oldest first)."""
-        order = (np.arange(self.size) + (self.next - self.size)) % self.capacity
+        """Arrays to save: the filled slots as they lie in the ring, and its write position."""
+        n = self.size
         return {
-            "obs": self.obs[order],
-            "actions": self.actions[order],
-            "wh": self.wh[order],
-            "w": self.w[order],
-            "keys": self.key_at[order],
+            "obs": self.obs[:n],
+            "actions": self.actions[:n],
+            "wh": self.wh[:n],
+            "w": self.w[:n],
+            "keys": self.key_at[:n],
+            "next": np.asarray([self.next], dtype=np.int64),
         }
 
     def restore(self, state: dict[str, np.ndarray]) -> None:
-        """Refill from :meth:`state`, under the saved step keys (older saves: negative keys),
-        so a step credited again after a load adds to its stored label."""
+        """Refill from :meth:`state`: the same slots, step keys and write position, so
+        replays after a load draw what they would have drawn."""
         n = min(len(state["actions"]), self.capacity)
-        keys = state.get("keys")
-        for i in range(n):
-            j = len(state["actions"]) - n + i
-            key = int(keys[j]) if keys is not None else -(i + 2)
-            slot = self.add(key, state["obs"][j], int(state["actions"][j]), 0.0, 0.0)
-            self.wh[slot] = state["wh"][j]
-            self.w[slot] = state["w"][j]
+        self.obs[:n] = state["obs"][:n]
+        self.actions[:n] = state["actions"][:n]
+        self.wh[:n] = state["wh"][:n]
+        self.w[:n] = state["w"][:n]
+        self.key_at[:] = -1
+        old_format = "next" not in state  # oldest first, no step keys
+        self.key_at[:n] = -(np.arange(n) + 2) if old_format else state["keys"][:n]
+        self.slot_of = {int(k): i for i, k in enumerate(self.key_at[:n].tolist())}
+        self.size = n
+        self.next = (n if old_format else int(state["next"][0])) % self.capacity
 
 
 class DeepTamer(DeepAgentBase):

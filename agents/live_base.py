@@ -11,8 +11,8 @@
 - SB3's ``predict`` contract (batched observations in, ``(actions, None)`` out), so
   ``stable_baselines3.common.evaluation.evaluate_policy`` runs on any live agent, and the
   class flag :attr:`LiveAgent.preferences_are_policy`;
-- save/load as a template: ``agent.json`` (config, spaces, counters, the subclass's
-  ``_meta``), ``history.npz`` (the step history, so a rating after a load still reaches the
+- save/load as a template: ``agent.json`` (config, spaces, counters, the generator's
+  state, the subclass's ``_meta``), ``history.npz`` (the step history, so a rating after a load still reaches the
   steps shown before it), then the subclass's ``_save_state`` / ``_load_state`` hooks.
   Nothing is unpickled: JSON, ``np.load(allow_pickle=False)`` and weights-only torch files.
 """
@@ -186,6 +186,7 @@ class LiveAgent(ABC):
             observation_space=space_to_dict(self.observation_space),
             n_actions=self.n_actions,
             **{k: getattr(self, k) for k in COUNTERS},
+            rng_state=self.rng.bit_generator.state,
             **self._meta(),
         )
         np.savez_compressed(d / HISTORY_FILE, **self.history.state())
@@ -211,6 +212,8 @@ class LiveAgent(ABC):
         agent = cls._build_from_meta(meta, config, **options)
         for k in COUNTERS:
             setattr(agent, k, int(meta.get(k, 0)))
+        if isinstance(meta.get("rng_state"), dict):  # the same later tie-breaks and samples
+            agent.rng.bit_generator.state = meta["rng_state"]
         if (d / HISTORY_FILE).exists():
             with np.load(d / HISTORY_FILE, allow_pickle=False) as z:
                 agent.history.restore({k: z[k] for k in z.files})

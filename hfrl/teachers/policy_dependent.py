@@ -49,14 +49,15 @@ PD_PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
 """Policy-dependent preset name -> (the scalar preset it starts from, fields changed)."""
 
 
-def policy_probabilities(prefs: np.ndarray) -> np.ndarray:
+def policy_probabilities(prefs: np.ndarray, is_policy: bool) -> np.ndarray:
     """π(·|s) from an agent's ``action_preferences`` output.
 
-    Policy agents (COACH, Deep COACH) return probabilities already. Value agents (TAMER's
-    Ĥ) do not; their greedy policy is then used: uniform over the maximisers.
+    Policy agents (COACH, Deep COACH: ``preferences_are_policy``) return probabilities
+    already. Value agents (TAMER's Ĥ) do not, even when their values happen to be
+    non-negative and sum to 1; their greedy policy is used: uniform over the maximisers.
     """
     p = np.asarray(prefs, dtype=np.float64).ravel()
-    if np.all(p >= -1e-9) and abs(p.sum() - 1.0) < 1e-6:
+    if is_policy:
         return p
     best = p >= p.max() - 1e-12
     return best / best.sum()
@@ -75,6 +76,8 @@ class PolicyDependentOracle:
     ) -> None:
         self.expert = expert
         self.policy = policy
+        self.policy_is_distribution = True
+        """Whether ``policy`` returns π(·|s) (else values, whose greedy policy is used)."""
 
     @property
     def name(self) -> str:
@@ -82,7 +85,8 @@ class PolicyDependentOracle:
         return f"policy-dependent-advantage({type(self.expert).__name__})"
 
     def attach(self, agent: Any) -> None:
-        """Read π from ``agent.action_preferences`` from now on."""
+        """Read π from ``agent.action_preferences`` from now on; the agent's class flag
+        ``preferences_are_policy`` says whether they are a policy (default: values)."""
         prefs = getattr(agent, "action_preferences", None)
         if not callable(prefs):
             raise HfrlError(
@@ -90,6 +94,7 @@ class PolicyDependentOracle:
                 f"{type(agent).__name__} has none"
             )
         self.policy = prefs
+        self.policy_is_distribution = bool(getattr(agent, "preferences_are_policy", False))
 
     def signal(self, step: Step) -> float:
         """The advantage of ``step.action`` over the agent's current behaviour, in [−1, 1]."""
@@ -99,7 +104,7 @@ class PolicyDependentOracle:
                 "hfrl.teachers.policy_dependent.attach_agent(teacher, agent) first"
             )
         wanted = int(self.expert.act(step.obs))
-        p = policy_probabilities(self.policy(step.obs))
+        p = policy_probabilities(self.policy(step.obs), self.policy_is_distribution)
         took = 1.0 if int(np.asarray(step.action)) == wanted else 0.0
         return took - float(p[wanted])
 

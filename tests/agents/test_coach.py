@@ -182,6 +182,8 @@ class FixedExpert:
 
 
 class FixedPolicy:
+    preferences_are_policy = True
+
     def __init__(self, p):
         self.p = np.asarray(p)
 
@@ -198,8 +200,23 @@ def test_policy_dependent_signal_is_the_advantage():
     oracle.attach(FixedPolicy([0.2, 0.7, 0.1]))
     assert oracle.signal(step((0, 0), 1, 0.0)) == pytest.approx(0.3)  # 1 − π(a*)
     assert oracle.signal(step((0, 0), 0, 0.0)) == pytest.approx(-0.7)  # −π(a*)
-    oracle.attach(FixedPolicy([3.0, -1.0, 0.5]))  # values, not probabilities: greedy policy
+    oracle.attach(FixedValues([3.0, -1.0, 0.5]))  # values, not probabilities: greedy policy
     assert oracle.signal(step((0, 0), 1, 0.0)) == pytest.approx(1.0)
+    # values that happen to be non-negative and sum to 1 are still values (TAMER's Ĥ), not π
+    oracle.attach(FixedValues([0.2, 0.7, 0.1]))
+    assert oracle.signal(step((0, 0), 1, 0.0)) == pytest.approx(0.0)  # greedy picks a* already
+
+
+class FixedValues(FixedPolicy):
+    preferences_are_policy = False
+
+
+def test_live_agents_say_whether_their_preferences_are_a_policy():
+    from hfrl.agents.registry import get_agent_class
+
+    flags = {n: get_agent_class(n).preferences_are_policy for n in ("tamer", "deep-tamer")}
+    flags |= {n: get_agent_class(n).preferences_are_policy for n in ("coach", "deep-coach")}
+    assert flags == {"tamer": False, "deep-tamer": False, "coach": True, "deep-coach": True}
 
 
 def test_policy_dependent_presets_and_diminishing_reward():
