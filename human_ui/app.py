@@ -37,6 +37,9 @@ class AppConfig:
     """Stop after this many frames (tests and benchmarks)."""
     autosave_seconds: float = 60.0
     """Save the agent in the background this often (feedback is stored at once anyway)."""
+    max_feedback: int | None = None
+    """End the session by itself once this many answers (compare) or ratings (teach) were
+    given in this run (tests and benchmarks wait on this event, not on a clock)."""
 
 
 @dataclass
@@ -52,7 +55,10 @@ class AppResult:
     saved_to: Path | None = None
     """Where the agent was saved on the way out (None if it could not be)."""
     ended_by: str = ""
-    """``"quit"``, ``"max_seconds"`` or ``"max_frames"``."""
+    """``"quit"``, ``"max_seconds"``, ``"max_frames"`` or ``"max_feedback"``."""
+    events: dict[str, float] = field(default_factory=dict)
+    """Start-up milestones (``window``, ``first_pair``, ``learner_imported``,
+    ``agent_ready``...): ``time.monotonic()`` of the first time each happened."""
 
 
 FOOTER_H = 30
@@ -123,6 +129,18 @@ class AppShell(ABC):
         """The loop's target frames per second."""
         return float(self.config.fps)
 
+    def feedback_count(self) -> int:
+        """Answers or ratings given in this run (what ``max_feedback`` counts)."""
+        for name in ("labels", "ratings"):
+            n = getattr(self.result, name, None)
+            if n is not None:
+                return int(n)
+        return 0
+
+    def mark(self, event: str, when: float | None = None) -> None:
+        """Record the first time ``event`` happened (see :attr:`AppResult.events`)."""
+        self.result.events.setdefault(event, time.monotonic() if when is None else when)
+
     # ------------------------------------------------------------------ loop
     def run(self, before_frame: Callable[[Any], None] | None = None) -> Any:
         """Run until Esc/close, ``max_seconds`` or ``max_frames``; save; return the result.
@@ -152,6 +170,9 @@ class AppShell(ABC):
                     break
                 if cfg.max_frames is not None and self.result.frames >= cfg.max_frames:
                     self.result.ended_by = "max_frames"
+                    break
+                if cfg.max_feedback is not None and self.feedback_count() >= cfg.max_feedback:
+                    self.result.ended_by = "max_feedback"
                     break
                 assert self.clock is not None
                 self.clock.tick(self.frame_rate)

@@ -4,9 +4,20 @@ pygame owns the main thread: key events → draw both clips at the frame their s
 clock has reached → ``clock.tick(fps)``. The preference agent and its SB3 learner train in
 a worker thread (``agent.update()`` in a loop, :mod:`hfrl.human_ui.worker`); the two
 sides meet only in the agent's thread-safe query queue (``next_query`` / ``answer``, see
-:class:`hfrl.agents.preference_labels.QueryQueue`) and in the statistics ``update()``
-returns. The agent keeps the queue filled with the pairs its reward ensemble disagrees on
-most.
+:class:`hfrl.agents.preference.labels.QueryQueue`) and in the typed statistics record the
+agent reports (``agent.stats()``). The agent keeps the queue filled with the pairs its
+reward ensemble disagrees on most.
+
+Start-up (DESIGN.md §7): the window opens before torch and the learner load. Until the
+agent is ready (built by an :class:`~hfrl.human_ui.startup.AgentLoader` thread) the queue is
+filled with pairs of random-policy clips made from the env alone
+(:class:`~hfrl.human_ui.clips.RandomPairs`); answers given meanwhile are stored at once and
+reach the agent when it starts learning. Every pair shown passes the pair rule of
+:mod:`hfrl.human_ui.clips`.
+
+After each answer the footer says whether the reward model already agreed with it (its
+P(left ≻ right) for that pair just before the answer), and keeps the agreement over the
+last 20 answers and a small curve of the agent's greedy return.
 
 A key press becomes a :class:`~hfrl.types.Preference` stamped with ``time.monotonic()``
 and is committed to the feedback store at once. It is handed to the agent a moment later
@@ -58,19 +69,44 @@ WORDS: dict[float | None, str] = {
     None: "skipped",
 }
 
-ACCURACY_KEYS = ("reward_val_accuracy", "val_accuracy", "heldout_accuracy", "accuracy")
-"""``update()`` statistics read as the reward model's held-out accuracy (first found)."""
-STEP_KEYS = ("learner_steps", "env_steps", "timesteps", "agent_steps", "steps")
-"""``update()`` statistics read as the agent's training steps (first found)."""
+AGREEMENT_WINDOW = 20
+"""Answers the footer's agreement figure covers."""
+EQUAL_BAND = 0.1
+"""An "equal" answer agrees with the model when its P(left ≻ right) is within this of ½."""
+BOOTSTRAP_WAITING = 3
+"""Random-policy pairs kept waiting while the learner loads."""
+VERDICT_SECONDS = 2.0
+"""How long the verdict on the last answer stays in the footer."""
 
 
-def first_stat(stats: dict[str, float], keys: tuple[str, ...]) -> float | None:
-    """The first of ``keys`` present in ``stats`` (a finite number), else None."""
-    for k in keys:
-        v = stats.get(k)
-        if v is not None and np.isfinite(v):
-            return float(v)
-    return None
+def compare_window_size() -> tuple[int, int]:
+    """Size of the comparison window (the launcher opens it before building the app)."""
+    return 2 * CLIP_BOX[0] + 3 * GAP, HEADER_H + CLIP_BOX[1] + PROGRESS_H + FOOTER_H + 40
+
+
+def model_agrees(p_left: float, label: float) -> bool:
+    """Whether a model giving P(left ≻ right) = ``p_left`` agrees with answer ``label``.
+
+    A strict answer agrees when the model gave it more than ½; an "equal" answer when the
+    model was within :data:`EQUAL_BAND` of ½.
+    """
+    if label == EQUAL:
+        return abs(p_left - 0.5) <= EQUAL_BAND
+    return (p_left > 0.5) == (label == LEFT)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the reward model thought of a pair just before the person answered it."""
+
+    label: float
+    """The person's answer (1 left, 0 right, ½ equal)."""
+    p_left: float
+    """The model's P(left ≻ right) just before the answer."""
+    agreed: bool
+    """:func:`model_agrees` of the two."""
+    t: float
+    """When the answer was given."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +122,9 @@ class CompareConfig(AppConfig):
     backspace takes it back."""
     update_period: float = 0.0
     """Seconds the worker rests between ``update()`` calls (0: back to back)."""
+    eval_seconds: float = 0.0
+    """Measure the agent's greedy return this often, for the footer's curve (0: never;
+    the app needs an ``evaluate`` callable too)."""
 
 
 @dataclass
@@ -100,6 +139,17 @@ class CompareResult(AppResult):
     """Seconds from the window opening to the first pair on screen."""
     waits_s: list[float] = field(default_factory=list)
     """After the first pair: each time the screen had no pair, how long until the next."""
+    waiting_frames: int = 0
+    """Frames drawn after the first pair with no pair on screen (the waiting screen)."""
+    random_pairs: int = 0
+    """Pairs of random-policy clips the app made itself (start-up, or an empty queue)."""
+    learner_loaded_at_first_pair: bool | None = None
+    """Whether torch or SB3 had been imported when the first pair went on screen."""
+    steps_shown: int | None = None
+    """The panel's "agent training steps" when the session closed (the agent's own count)."""
+    verdicts: list[Verdict] = field(default_factory=list)
+    """The model's view of each answered pair, just before the answer (none before it
+    could predict)."""
 
 
 class _SegmentSaver:
@@ -187,7 +237,8 @@ class CompareApp(AppShell):
 
     Args:
         agent: the learner, trained in a worker thread through ``update()``; on resume the
-            stored labels it has not seen are given to it with ``give``.
+            stored labels it has not seen are given to it with ``give``. None when a
+            ``loader`` builds it in the background.
         queries: the agent's query queue (``next_query``, ``answer``, ``put_back``,
             ``pending``).
         env_id: shown in the title.
@@ -199,6 +250,15 @@ class CompareApp(AppShell):
         agent_name: shown in the title.
         train_step: one unit of background learning (default ``agent.update``; for the
             preference agent, :class:`LearnInChunks`).
+        loader: builds the agent off the UI thread
+            (:class:`~hfrl.human_ui.startup.AgentLoader` returning a
+            :class:`~hfrl.human_ui.startup.LoadedAgent`); told to go once the first pair
+            is on screen.
+        random_pairs: makes random-policy pairs from the env alone
+            (:class:`~hfrl.human_ui.clips.RandomPairs`), used until the agent gives pairs
+            and whenever the queue runs dry.
+        evaluate: returns the agent's greedy return (run on the worker thread every
+            ``config.eval_seconds``).
     """
 
     help_text = COMPARE_HELP
@@ -214,29 +274,30 @@ class CompareApp(AppShell):
         teacher: Any = None,
         agent_name: str = "preference",
         train_step: Callable[[], dict[str, Any]] | None = None,
+        loader: Any = None,
+        random_pairs: Any = None,
+        evaluate: Callable[[Any], float] | None = None,
     ) -> None:
         self._init_shell(session, agent_dir)
-        self.agent = agent
         self.queries = queries
         self.env_id = env_id
         self.config = config or CompareConfig()
         self.demo = PreferenceDemo(teacher) if teacher is not None else None
         self.agent_name = agent_name
-        self.worker = AgentWorker(
-            agent,
-            idle_period=max(self.config.update_period, 1e-3),
-            ui_state=lambda: {
-                "last_label_row": int(self.worker.updated_mark or self.restored_upto)
-            },
-            train_step=train_step,
-        )
+        self.loader = loader
+        self.random_pairs = random_pairs
+        self.evaluate = evaluate
+        self.agent: Any = None
+        self.train_step: Callable[[], dict[str, Any]] | None = None
+        self.worker = AgentWorker(None, train_step=dict)  # never started; see attach()
         self.released_row = 0
         """Store row id of the newest label handed to the agent's queue."""
         self.restored_upto = 0
         """Labels up to this row id were given to the agent on resume."""
-        self.worker.mark = self._deliver
-        if isinstance(train_step, LearnInChunks):
-            train_step.taken = self.taken
+        self.restored = 0
+        """Stored labels given back to the agent on resume."""
+        self.loaded = False
+        """The agent came from the session's last save."""
         self.saver = _SegmentSaver(session)
         self.result = CompareResult()
         self.current: Any = None
@@ -247,11 +308,84 @@ class CompareApp(AppShell):
         """Labels past undo, handed to the agent by the worker before its next update."""
         self.redo: deque[Any] = deque()
         self.flash: tuple[float | None, float] | None = None
+        self.agreement: deque[bool] = deque(maxlen=AGREEMENT_WINDOW)
+        """Whether the model agreed with each of the last answers it could judge."""
+        self.returns: list[tuple[int, float]] = []
+        """(agent env steps, greedy return) measured so far, for the footer's curve."""
+        self.record: Any = None
+        """The agent's last statistics record (``agent.stats()``), read on the worker."""
+        self._next_eval = 0.0
         prior = prior_counts(session)
         self.prior_labels = prior.get("preferences", 0) + prior.get("skips", 0)
         self._opened_at = time.monotonic()
         self._empty_since: float | None = None
         self._surf_cache: dict[tuple[str, int], pygame.Surface] = {}
+        if agent is not None:
+            self._use_agent(agent, train_step)
+
+    # ------------------------------------------------------------------ the agent
+    def _use_agent(self, agent: Any, train_step: Callable[[], dict[str, Any]] | None) -> None:
+        """Make ``agent`` the learner: its worker (not started yet) and its train step."""
+        self.agent = agent
+        self.train_step = train_step or agent.update
+        self.worker = AgentWorker(
+            agent,
+            idle_period=max(self.config.update_period, 1e-3),
+            ui_state=lambda: {
+                "last_label_row": int(self.worker.updated_mark or self.restored_upto)
+            },
+            train_step=self._train_once,
+        )
+        self.worker.mark = self._deliver
+        if isinstance(train_step, LearnInChunks):
+            train_step.taken = self.taken
+        self._read_record()
+
+    def attach_now(self, loaded: Any) -> None:
+        """Take the agent before the run (a ``LoadedAgent``); it starts with the window."""
+        self._take_agent(loaded)
+
+    def attach(self, loaded: Any) -> None:
+        """Start learning, mid-run, with the agent the loader built (a ``LoadedAgent``)."""
+        self._take_agent(loaded)
+        self.mark("agent_ready")
+        self.worker.start()
+        self.worker.request_update()
+
+    def _take_agent(self, loaded: Any) -> None:
+        """Use ``loaded.agent``; on resume give it the stored labels it has not learnt from."""
+        self._use_agent(loaded.agent, loaded.train_step)
+        self.loaded = bool(loaded.loaded)
+        if loaded.restore_after is not None:
+            self.restored = self.restore_labels(loaded.restore_after)
+
+    def _train_once(self) -> dict[str, Any]:
+        """The worker's unit of work: a train step, the agent's record, the curve point due."""
+        assert self.train_step is not None
+        stats = self.train_step() or {}
+        self._read_record()
+        now = time.monotonic()
+        if self.evaluate is not None and self.config.eval_seconds > 0 and now >= self._next_eval:
+            self._next_eval = now + self.config.eval_seconds
+            self.returns.append((self.steps_trained() or 0, float(self.evaluate(self.agent))))
+        return stats
+
+    def _read_record(self) -> None:
+        stats = getattr(self.agent, "stats", None)
+        self.record = stats() if callable(stats) else None
+
+    def steps_trained(self) -> int | None:
+        """The agent's own env-step count, from its statistics record (None before)."""
+        steps = getattr(self.record, "env_steps", None)
+        return None if steps is None else int(steps)
+
+    def predict(self, left: Any, right: Any) -> float | None:
+        """The reward model's P(left ≻ right) now, or None if it cannot tell yet."""
+        judge = getattr(self.agent, "preference_probability", None)
+        if not callable(judge):
+            return None
+        p = judge(left, right)
+        return None if p is None or not np.isfinite(p) else float(p)
 
     # ------------------------------------------------------------------ resume
     def restore_labels(self, after: int = 0) -> int:
@@ -271,60 +405,100 @@ class CompareApp(AppShell):
 
     # ------------------------------------------------------------------ life cycle
     def open(self) -> None:
-        """Open the window and start learning in the background."""
-        w = 2 * CLIP_BOX[0] + 3 * GAP
-        h = HEADER_H + CLIP_BOX[1] + PROGRESS_H + FOOTER_H + 40
+        """Open the window (or take the one the launcher opened) and start learning."""
         self.screen, self.headless = open_window(
-            (w, h), f"hfrl compare - {self.agent_name} on {self.env_id}"
+            compare_window_size(), f"hfrl compare - {self.agent_name} on {self.env_id}"
         )
         self.clock = pygame.time.Clock()
-        self._opened_at = time.monotonic()
-        self.worker.start()
+        self.mark("window")  # kept if the launcher opened the window earlier
+        self._opened_at = self.result.events["window"]
+        if self.agent is not None:
+            self.worker.start()
+        elif self.loader is None:
+            raise HfrlError("the compare app needs an agent or a loader that builds one")
 
     def close(self) -> None:
         """Stop learning, give the agent every label it has not taken in, save it.
 
         Answers still in the queue and labels still held are given with ``agent.give``,
         so the save holds every label of the session and records the newest row in it.
+        A session closed before the agent was ready keeps its labels in the store only
+        (the next run gives them back).
         """
+        if self.agent is None and self.loader is not None:
+            loaded = self.loader.wait(timeout=300)
+            if loaded is not None:
+                self._take_agent(loaded)
         self.worker.stop(timeout=120)
         if self.current is not None:
             self.queries.put_back(self.current)
             self.current = None
         self.saver.stop()
-        if self.worker.error is None:
-            with self.worker.lock:
-                self._deliver()
-                late = list(self.queries.poll())
-                late += [Preference(q.left, q.right, v, t, "human") for q, v, t, _ in self.held]
-                newest = max([self.released_row, *(row for *_, row in self.held)])
-                self.held.clear()
-                for pref in late:
-                    self.agent.give(pref)
-                if late:
-                    self.agent.update()
-                self.worker.updated_mark = max(newest, self.restored_upto)
-                save_agent(self.agent, self.agent_dir, self.worker.ui_state())  # type: ignore[misc]
-            self.result.saved_to = self.agent_dir
+        if self.agent is None or self.worker.error is not None:
+            return
+        with self.worker.lock:
+            self._deliver()
+            late = list(self.queries.poll())
+            late += [Preference(q.left, q.right, v, t, "human") for q, v, t, _ in self.held]
+            newest = max([self.released_row, *(row for *_, row in self.held)])
+            self.held.clear()
+            for pref in late:
+                self.agent.give(pref)
+            if late:
+                self.agent.update()
+            self._read_record()
+            self.result.steps_shown = self.steps_trained()
+            self.worker.updated_mark = max(newest, self.restored_upto)
+            save_agent(self.agent, self.agent_dir, self.worker.ui_state())  # type: ignore[misc]
+        self.result.saved_to = self.agent_dir
 
     # ------------------------------------------------------------------ one frame
     def _before_events(self, now: float) -> None:
+        if self.agent is None and self.loader is not None:
+            loaded = self.loader.take()  # raises what the loader raised
+            if loaded is not None:
+                self.attach(loaded)
         if self.held and now - self.held[-1][2] >= self.config.undo_seconds:
             self._release_held(keep_last=False)
         if self.current is None:
             self._next_query(now)
 
     def _frame_work(self, now: float) -> None:
-        del now  # all of a frame's work is in the key handling and the drawing
+        if self.current is None:  # answered this frame: the next pair, before drawing
+            self._next_query(now)
+        if self.random_pairs is not None and self._needs_random_pairs():
+            self.random_pairs.work(0.4 / self.frame_rate)  # leave the frame its drawing time
+            self.result.random_pairs = self.random_pairs.pairs
+
+    def _needs_random_pairs(self) -> bool:
+        """Random pairs are made while the learner loads, and when the learner falls behind."""
+        unseen = self.unseen()
+        if self.agent is None:
+            return unseen < BOOTSTRAP_WAITING
+        return unseen <= 1
+
+    def unseen(self) -> int:
+        """Pairs waiting in the queue that nobody has seen yet."""
+        return max(0, int(self.queries.pending()) - self.taken())
 
     def _next_query(self, now: float) -> None:
         q = self.redo.popleft() if self.redo else self.queries.next_query(timeout=0.0)
+        if q is None and self.random_pairs is not None and self.random_pairs.make_pair():
+            # the first pair, or a queue run dry: a random-policy pair now, not a waiting screen
+            self.result.random_pairs = self.random_pairs.pairs
+            q = self.queries.next_query(timeout=0.0)
         if q is None:
             if self._empty_since is None:
                 self._empty_since = now
             return
         if self.result.first_pair_s is None:
-            self.result.first_pair_s = now - self._opened_at
+            from hfrl.human_ui.startup import learner_loaded
+
+            self.result.learner_loaded_at_first_pair = learner_loaded()
+            self.mark("first_pair")
+            self.result.first_pair_s = self.result.events["first_pair"] - self._opened_at
+            if self.loader is not None:
+                self.loader.go()
         elif self._empty_since is not None:
             self.result.waits_s.append(now - self._empty_since)
         self._empty_since = None
@@ -344,7 +518,7 @@ class CompareApp(AppShell):
         elif cmd is CompareKey.UNDO:
             self.undo()
         elif self.current is None:
-            self._say("no pair on screen yet - the agent is still collecting clips")
+            self._say("no pair on screen yet - the clips are still being made")
         else:
             posted = getattr(event, "posted_at", None)
             self.label(LABEL_OF[cmd], source=getattr(event, "source", "human"), pressed_at=posted)
@@ -352,7 +526,11 @@ class CompareApp(AppShell):
     def label(
         self, value: float | None, source: str = "human", pressed_at: float | None = None
     ) -> Preference:
-        """Answer the pair on screen: commit to the store now, hand to the agent soon."""
+        """Answer the pair on screen: commit to the store now, hand to the agent soon.
+
+        The reward model's prediction for the pair is read right after the store write,
+        before the agent can have seen the answer (it is held for undo first).
+        """
         q = self.current
         if q is None:
             raise HfrlError("no pair is on screen to label")
@@ -361,6 +539,12 @@ class CompareApp(AppShell):
         row = self.session.add(pref)  # committed before we go on
         done = time.monotonic()
         self.result.latency_ms.append((done - (pressed_at if pressed_at is not None else t)) * 1000)
+        if value is not None:
+            p = self.predict(q.left, q.right)
+            if p is not None:
+                verdict = Verdict(float(value), p, model_agrees(p, float(value)), t)
+                self.result.verdicts.append(verdict)
+                self.agreement.append(verdict.agreed)
         self.held.append((q, value, t, row))
         self._release_held(keep_last=True)
         self.current = None
@@ -373,10 +557,15 @@ class CompareApp(AppShell):
         if not self.held:
             self._say("nothing to undo (a label reaches the agent a few seconds after it is given)")
             return False
-        q, value, _, row = self.held.pop()
+        q, value, t, row = self.held.pop()
         self.session.store.retract("preference", row)
         self.result.labels -= 1
         self.result.undone += 1
+        verdicts = self.result.verdicts
+        if verdicts and verdicts[-1].t == t:
+            verdicts.pop()
+            if self.agreement:
+                self.agreement.pop()
         if self.current is not None:
             self.redo.append(self.current)
             self.current = None
@@ -402,7 +591,7 @@ class CompareApp(AppShell):
         worker's :attr:`~hfrl.human_ui.worker.AgentWorker.mark`), so an update takes in
         every label delivered before it started and none later: the row saved with the
         agent says exactly which labels it has learnt from, and the UI thread never waits
-        for learning to hand a label over.
+        for learning to hand a label over. Before the agent is ready the labels wait here.
         """
         while self.outbox:
             q, value, _, row = self.outbox.popleft()
@@ -435,6 +624,15 @@ class CompareApp(AppShell):
             self._surf_cache[key] = surf
         return surf
 
+    def status_line(self) -> str:
+        """What is happening, in words (shown under the title)."""
+        if self.agent is None:
+            what = "loading the learner (torch, SB3)" if self.loader is not None else "starting"
+            return f"{what}; meanwhile clips of a random policy"
+        if self.current is not None and self.current.left.frames is not None:
+            return f"{self.agent_name} on {self.env_id}  -  which clip is better?"
+        return f"{self.agent_name} on {self.env_id}"
+
     def _draw(self) -> None:
         now = time.monotonic()
         screen = self.screen
@@ -442,13 +640,7 @@ class CompareApp(AppShell):
         screen.fill(draw.BG)
         W = screen.get_width()
         draw.text(screen, "hfrl compare", (GAP, 14), 30, draw.TEXT, True)
-        draw.text(
-            screen,
-            f"{self.agent_name} on {self.env_id}  -  which clip is better?",
-            (GAP + 170, 20),
-            22,
-            draw.DIM,
-        )
+        draw.text(screen, self.status_line(), (GAP + 170, 20), 22, draw.DIM)
         q = self.current
         boxes = [
             pygame.Rect(GAP, HEADER_H, *CLIP_BOX),
@@ -456,65 +648,11 @@ class CompareApp(AppShell):
         ]
         flash_alpha = 0.0 if self.flash is None else 1.0 - (now - self.flash[1]) / 0.7
         if q is None:
-            dots = "." * (1 + int(now * 2) % 3)
-            for box in boxes:
-                pygame.draw.rect(screen, draw.PANEL, box, border_radius=6)
-            msg = "waiting for clips" + dots
-            draw.text(
-                screen,
-                msg,
-                (W // 2, HEADER_H + CLIP_BOX[1] // 2 - 14),
-                30,
-                draw.DIM,
-                anchor="center",
-            )
-            draw.text(
-                screen,
-                "the agent is collecting experience to compare",
-                (W // 2, HEADER_H + CLIP_BOX[1] // 2 + 18),
-                22,
-                draw.DIM,
-                anchor="center",
-            )
+            if self.result.first_pair_s is not None:
+                self.result.waiting_frames += 1
+            self._draw_waiting(boxes, now)
         else:
-            n = max(len(q.left), len(q.right))
-            i = self.clip_index(now, n)
-            for side, seg, box, arrow in (
-                ("left", q.left, boxes[0], "<-"),
-                ("right", q.right, boxes[1], "->"),
-            ):
-                pygame.draw.rect(screen, draw.PANEL, box, border_radius=6)
-                surf = self._clip(side, seg, i)
-                if surf is None:
-                    draw.text(
-                        screen,
-                        "this clip has no frames to show",
-                        box.center,
-                        22,
-                        draw.BAD,
-                        anchor="center",
-                    )
-                else:
-                    r = surf.get_rect(center=box.center)
-                    screen.blit(surf, r)
-                    if i >= len(seg):
-                        ended = "episode ended" if seg.terminated else "clip ended"
-                        draw.text(
-                            screen,
-                            ended,
-                            (r.centerx, r.bottom - 24),
-                            24,
-                            draw.NEUTRAL,
-                            True,
-                            "center",
-                        )
-                tag = f"{arrow}  {side.upper()}"
-                draw.text(screen, tag, (box.centerx, box.bottom + 6), 24, draw.TEXT, True, "midtop")
-            bar_w = int((2 * CLIP_BOX[0] + GAP) * (i + 1) / n)
-            pygame.draw.rect(
-                screen, (60, 66, 80), pygame.Rect(GAP, HEADER_H - 8, 2 * CLIP_BOX[0] + GAP, 4)
-            )
-            pygame.draw.rect(screen, draw.ACCENT, pygame.Rect(GAP, HEADER_H - 8, bar_w, 4))
+            self._draw_pair(q, boxes, now)
         if flash_alpha > 0 and self.flash is not None:
             value = self.flash[0]
             color = draw.fade(
@@ -528,20 +666,90 @@ class CompareApp(AppShell):
                 for box in boxes:
                     pygame.draw.rect(screen, color, box.inflate(8, 8), 5, border_radius=8)
         self._draw_progress(pygame.Rect(0, HEADER_H + CLIP_BOX[1] + 36, W, PROGRESS_H))
-        footer = pygame.Rect(0, screen.get_height() - FOOTER_H, W, FOOTER_H)
+        footer = pygame.Rect(0, screen.get_height() - FOOTER_H, W, FOOTER_H - 0)
         self._draw_footer(footer, now, self._footer_status(now))
+        self._draw_learning(footer)
         pygame.display.flip()
 
-    def progress(self) -> dict[str, float | int | None]:
-        """The progress line's figures: labels, queries waiting, accuracy, training steps."""
-        stats = self.worker.stats
+    def _draw_waiting(self, boxes: list[pygame.Rect], now: float) -> None:
+        screen = self.screen
+        assert screen is not None
+        W = screen.get_width()
+        dots = "." * (1 + int(now * 2) % 3)
+        for box in boxes:
+            pygame.draw.rect(screen, draw.PANEL, box, border_radius=6)
+        first = self.result.first_pair_s is None
+        msg = ("making the first clips" if first else "waiting for clips") + dots
+        sub = (
+            "a random policy plays the env while the learner loads"
+            if first
+            else "the agent is collecting experience to compare"
+        )
+        y = HEADER_H + CLIP_BOX[1] // 2
+        draw.text(screen, msg, (W // 2, y - 14), 30, draw.DIM, anchor="center")
+        draw.text(screen, sub, (W // 2, y + 18), 22, draw.DIM, anchor="center")
+
+    def _draw_pair(self, q: Any, boxes: list[pygame.Rect], now: float) -> None:
+        screen = self.screen
+        assert screen is not None
+        n = max(len(q.left), len(q.right))
+        i = self.clip_index(now, n)
+        for side, seg, box, arrow in (
+            ("left", q.left, boxes[0], "<-"),
+            ("right", q.right, boxes[1], "->"),
+        ):
+            pygame.draw.rect(screen, draw.PANEL, box, border_radius=6)
+            surf = self._clip(side, seg, i)
+            if surf is None:
+                draw.text(
+                    screen,
+                    "this clip has no frames to show",
+                    box.center,
+                    22,
+                    draw.BAD,
+                    anchor="center",
+                )
+            else:
+                r = surf.get_rect(center=box.center)
+                screen.blit(surf, r)
+                if i >= len(seg):
+                    ended = "episode ended" if seg.terminated else "clip ended"
+                    draw.text(
+                        screen,
+                        ended,
+                        (r.centerx, r.bottom - 24),
+                        24,
+                        draw.NEUTRAL,
+                        True,
+                        "center",
+                    )
+            tag = f"{arrow}  {side.upper()}"
+            draw.text(screen, tag, (box.centerx, box.bottom + 6), 24, draw.TEXT, True, "midtop")
+        bar_w = int((2 * CLIP_BOX[0] + GAP) * (i + 1) / n)
+        pygame.draw.rect(
+            screen, (60, 66, 80), pygame.Rect(GAP, HEADER_H - 8, 2 * CLIP_BOX[0] + GAP, 4)
+        )
+        pygame.draw.rect(screen, draw.ACCENT, pygame.Rect(GAP, HEADER_H - 8, bar_w, 4))
+
+    def progress(self) -> dict[str, Any]:
+        """The progress line's figures: labels, queries waiting, accuracy, training steps.
+
+        ``accuracy`` and ``steps`` come from the agent's statistics record (its
+        ``val_accuracy`` and ``env_steps``); None until the agent has reported them.
+        """
+        acc = getattr(self.record, "val_accuracy", None)
         return {
             "labels": self.prior_labels + self.result.labels,
-            "waiting": int(self.queries.pending()) - self.taken(),
-            "accuracy": first_stat(stats, ACCURACY_KEYS),
-            "steps": first_stat(stats, STEP_KEYS),
+            "waiting": self.unseen(),
+            "accuracy": None if acc is None or not np.isfinite(acc) else float(acc),
+            "steps": self.steps_trained(),
             "updates": self.worker.updates,
+            "agreement": self.agreement_share(),
         }
+
+    def agreement_share(self) -> float | None:
+        """Share of the last :data:`AGREEMENT_WINDOW` answers the model agreed with."""
+        return sum(self.agreement) / len(self.agreement) if self.agreement else None
 
     def _draw_progress(self, rect: pygame.Rect) -> None:
         screen = self.screen
@@ -549,10 +757,13 @@ class CompareApp(AppShell):
         pygame.draw.rect(screen, draw.PANEL, rect)
         p = self.progress()
         acc = "-" if p["accuracy"] is None else f"{100 * p['accuracy']:.0f}%"
-        steps = "-" if p["steps"] is None else f"{int(p['steps']):,}"
+        if self.agent is None:
+            steps = "loading"
+        else:
+            steps = "-" if p["steps"] is None else f"{int(p['steps']):,}"
         items = [
             ("labels given", f"{p['labels']}"),
-            ("queries waiting", f"{max(0, int(p['waiting'] or 0))}"),
+            ("queries waiting", f"{p['waiting']}"),
             ("reward model held-out acc.", acc),
             ("agent training steps", steps),
         ]
@@ -571,8 +782,59 @@ class CompareApp(AppShell):
             anchor="topright",
         )
 
+    def _draw_learning(self, rect: pygame.Rect) -> None:
+        """Right of the footer: agreement over the last answers and the greedy-return curve."""
+        screen = self.screen
+        assert screen is not None
+        share = self.agreement_share()
+        spark = pygame.Rect(rect.right - GAP - 120, rect.y + 4, 120, rect.height - 8)
+        right = spark.x - 10
+        if self.returns:
+            last = self.returns[-1][1]
+            right = (
+                draw.text(
+                    screen,
+                    f"greedy return {last:.0f}",
+                    (right, rect.centery),
+                    19,
+                    draw.DIM,
+                    anchor="midright",
+                ).x
+                - 14
+            )
+            draw.sparkline(screen, spark, [r for _, r in self.returns], draw.ACCENT)
+        else:
+            pygame.draw.rect(screen, draw.PANEL, spark, 1)
+        if share is not None:
+            n = len(self.agreement)
+            color = draw.GOOD if share >= 0.7 else draw.NEUTRAL if share >= 0.5 else draw.BAD
+            draw.text(
+                screen,
+                f"model agreed {round(share * n)}/{n} of your last answers",
+                (right, rect.centery),
+                19,
+                color,
+                anchor="midright",
+            )
+
     def _footer_status(self, now: float) -> tuple[str, Any] | None:
-        """The footer's line after a label: what was saved, and that it can be undone."""
-        if self.flash is not None and now - self.flash[1] < 1.5:
-            return f"saved: {WORDS[self.flash[0]]}   (backspace to undo)", draw.GOOD
-        return None
+        """The footer's line after a label: what was saved, and what the model thought."""
+        if self.flash is None or now - self.flash[1] >= VERDICT_SECONDS:
+            return None
+        value, t = self.flash
+        said = f"saved: {WORDS[value]}"
+        verdict = self.result.verdicts[-1] if self.result.verdicts else None
+        if value is None:
+            return f"{said}   (backspace to undo)", draw.NEUTRAL
+        if verdict is None or verdict.t != t:
+            return f"{said}  -  the reward model has not learned yet", draw.GOOD
+        mine = verdict.p_left if value == LEFT else 1 - verdict.p_left
+        if value == EQUAL:
+            return (
+                f"{said}  -  model {'agreed' if verdict.agreed else 'disagreed'}: "
+                f"P(left better) was {verdict.p_left:.2f}",
+                draw.GOOD if verdict.agreed else draw.NEUTRAL,
+            )
+        if verdict.agreed:
+            return f"{said}  -  the model already agreed ({mine:.0%} for your pick)", draw.GOOD
+        return f"{said}  -  new to the model: it gave your pick {mine:.0%}", draw.NEUTRAL

@@ -129,6 +129,29 @@ def bar_chart(
     pygame.draw.line(surface, DIM, (zero_x, rect.y), (zero_x, rect.y + n * row_h), 1)
 
 
+def sparkline(
+    surface: pygame.Surface, rect: pygame.Rect, values: Sequence[float], color: tuple[int, int, int]
+) -> None:
+    """A small line chart of ``values`` in ``rect`` (scaled to their range), last point dotted."""
+    pygame.draw.rect(surface, PANEL, rect)
+    vals = [float(v) for v in values if np.isfinite(v)]
+    if not vals:
+        return
+    lo, hi = min(vals), max(vals)
+    span = hi - lo or 1.0
+    n = len(vals)
+
+    def point(i: int, v: float) -> tuple[int, int]:
+        x = rect.x + 2 + (rect.width - 4) * (i / (n - 1) if n > 1 else 1.0)
+        y = rect.bottom - 3 - (rect.height - 6) * (v - lo) / span
+        return round(x), round(y)
+
+    points = [point(i, v) for i, v in enumerate(vals)]
+    if n > 1:
+        pygame.draw.lines(surface, color, False, points, 2)
+    pygame.draw.circle(surface, color, points[-1], 3)
+
+
 def flash_color(value: float) -> tuple[int, int, int]:
     """Green for praise, red for punishment, amber for zero."""
     return GOOD if value > 0 else BAD if value < 0 else NEUTRAL

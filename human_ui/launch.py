@@ -32,8 +32,14 @@ COMPARE_MAX_PENDING = 12
 
 
 # ---------------------------------------------------------------------- command line
-def add_session_arguments(parser: argparse.ArgumentParser, env_example: str) -> None:
-    """The options both app commands take: env, session, demo teacher, limits, folder."""
+def add_session_arguments(
+    parser: argparse.ArgumentParser, env_example: str, feedback: str = "ratings"
+) -> None:
+    """The options both app commands take: env, session, demo teacher, limits, folder.
+
+    ``feedback`` names the app's answers (``"labels"``, ``"ratings"``) for ``--max-labels``
+    / ``--max-ratings`` (stored as ``args.max_feedback``).
+    """
     parser.add_argument("--env", required=True, metavar="ENV_ID", help=f"e.g. {env_example}")
     parser.add_argument(
         "--session", metavar="NAME", help="session name; an existing one is resumed"
@@ -47,6 +53,14 @@ def add_session_arguments(parser: argparse.ArgumentParser, env_example: str) -> 
         default=None,
         metavar="N",
         help="end by itself after N seconds, saving",
+    )
+    parser.add_argument(
+        f"--max-{feedback}",
+        dest="max_feedback",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"end by itself after N {feedback} in this run, saving",
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
@@ -65,6 +79,8 @@ class Launch:
     """Simulated teacher pressing the keys, or None for a person."""
     max_seconds: float | None
     """Session length limit."""
+    max_feedback: int | None
+    """Stop after this many answers or ratings (None: no limit)."""
     headless: bool
     """No window can be seen: drawing goes to memory."""
     paths: Any
@@ -114,11 +130,13 @@ def start_command(
         task: what a person would do at a desktop (``"teach the agent"``).
     """
     quiet_sdl()
-    from hfrl.agents.registry import get_agent_class
     from hfrl.envs.make import check_id
     from hfrl.human_ui.window import display_available
 
-    check_agent_kind(get_agent_class(agent), agent, app, args.env)  # close matches on typos
+    if not (app == "compare" and agent == "preference"):  # its kind is known: no SB3 import
+        from hfrl.agents.registry import get_agent_class
+
+        check_agent_kind(get_agent_class(agent), agent, app, args.env)  # close matches on typos
     check_id(args.env)
     teacher, max_seconds = args.teacher, args.max_seconds
     headless = not display_available()
@@ -133,15 +151,12 @@ def start_command(
             f"Run it on a desktop to {task} yourself.",
             file=sys.stderr,
         )
-    import torch
+    if app != "compare":  # compare loads torch behind its open window (startup.AgentLoader)
+        from hfrl.human_ui.startup import import_learner_stack
 
-    from hfrl.seeding import seed_everything
-
-    # the UI thread needs a core: learning with every core stalls it (and the label queue)
-    torch.set_num_threads(max(1, min(2, (os.cpu_count() or 2) - 1)))
-    seed_everything(args.seed)
+        import_learner_stack(args.seed, sb3=False)
     paths = session_paths(args.dir, args.session, app, agent, args.env)
-    return Launch(teacher, max_seconds, headless, paths)
+    return Launch(teacher, max_seconds, getattr(args, "max_feedback", None), headless, paths)
 
 
 def check_agent_kind(cls: Any, name: str, app: str, env_id: str) -> None:
@@ -293,6 +308,31 @@ def build_preference_agent(env_id: str, seed: int, agent_dir: Path) -> tuple[Any
     return PreferenceAgent(env_id, config=config, seed=seed), False
 
 
+COMPARE_EVAL_SECONDS = 20.0
+"""How often the compare app measures the agent's greedy return for its footer curve."""
+
+
+def load_compare_agent(
+    env_id: str, seed: int, paths: Any, queries: Any, resumed: bool, chunk_steps: int
+) -> Any:
+    """Build (or load) the preference agent and its chunked learning; a ``LoadedAgent``.
+
+    On resume, ``restore_after`` is the newest label row the saved agent had learnt from
+    (0 when no save was found: every stored label is given back).
+    """
+    from hfrl.human_ui.compare import LearnInChunks
+    from hfrl.human_ui.startup import LoadedAgent
+    from hfrl.human_ui.worker import load_ui_state, saved_agent_dir
+
+    agent, loaded = build_preference_agent(env_id, seed, paths.agent_dir)
+    after = None
+    if resumed:
+        saved = saved_agent_dir(paths.agent_dir)
+        after = int(load_ui_state(saved).get("last_label_row", 0)) if loaded and saved else 0
+    train = LearnInChunks(agent, queries, chunk_steps=chunk_steps)
+    return LoadedAgent(agent, loaded, train, after)
+
+
 @contextmanager
 def compare_session(
     env_id: str,
@@ -302,8 +342,15 @@ def compare_session(
     seed: int = 0,
     agent_name: str = "preference",
     chunk_steps: int = 1024,
+    background: bool = False,
 ) -> Iterator[Launched]:
     """Open (or resume) a clip-comparison session and build its app; close the store after.
+
+    With ``background`` (what ``hfrl compare`` does) the window opens first, the first
+    pairs are random-policy clips made from the env alone, and the agent is built by an
+    :class:`~hfrl.human_ui.startup.AgentLoader` thread once the first pair is on screen;
+    ``loaded`` and ``restored`` are then known after the run (``app.loaded``,
+    ``app.restored``). Without it the agent is built before this yields.
 
     On resume the agent is loaded from its last save and given the stored labels it had
     not learnt from (every label, if no save was found).
@@ -312,36 +359,52 @@ def compare_session(
         HfrlError: an agent that does not learn from comparisons, unknown env or teacher,
             an env that draws no frames, a session made for another app, agent or env.
     """
-    from hfrl.agents.preference.labels import QueryQueue
-    from hfrl.agents.registry import get_agent_class
     from hfrl.envs.make import check_id, make
-    from hfrl.human_ui.compare import CompareApp, LearnInChunks
+    from hfrl.human_ui.clips import RandomClips, RandomPairs, ScreenedQueries, clip_length
+    from hfrl.human_ui.compare import CompareApp, compare_window_size
     from hfrl.human_ui.session import open_session
-    from hfrl.human_ui.worker import load_ui_state, saved_agent_dir
+    from hfrl.human_ui.startup import AgentLoader
+    from hfrl.human_ui.window import close_window, show_starting
 
     from hfrl.errors import HfrlError
 
-    check_agent_kind(get_agent_class(agent_name), agent_name, "compare", env_id)
     if agent_name != "preference":
+        from hfrl.agents.registry import get_agent_class
+
+        check_agent_kind(get_agent_class(agent_name), agent_name, "compare", env_id)
         raise HfrlError(
             "the compare app drives the 'preference' agent; other comparison agents are not "
             "supported yet."
         )
     check_id(env_id)
-    probe = make(env_id, seed=seed, render_mode="rgb_array")
+    window_at = None
+    if background:  # a person sees the window at once, and what it is doing
+        show_starting(
+            compare_window_size(),
+            f"hfrl compare - {agent_name} on {env_id}",
+            f"starting: making {env_id} and its first clips",
+        )
+        window_at = time.monotonic()
+    env = make(env_id, seed=seed, render_mode="rgb_array")
+    store = None
     try:
-        check_renders(probe, env_id, seed)
-    finally:
-        probe.close()
-    demo = _teacher(teacher, env_id, seed, "compare", "compare")
-    meta = {"app": "compare", "agent": agent_name, "env_id": env_id, "seed": seed}
-    meta.update(teacher_meta(demo, getattr(config, "clip_fps", None)))  # for exports
-    store, session = open_session(paths, meta)
-    try:
-        agent, loaded = build_preference_agent(env_id, seed, paths.agent_dir)
-        queries = QueryQueue(max_pending=COMPARE_MAX_PENDING)
+        check_renders(env, env_id, seed)
+        demo = _teacher(teacher, env_id, seed, "compare", "compare")
+        meta = {"app": "compare", "agent": agent_name, "env_id": env_id, "seed": seed}
+        meta.update(teacher_meta(demo, getattr(config, "clip_fps", None)))  # for exports
+        store, session = open_session(paths, meta)
+        queries = ScreenedQueries(max_pending=COMPARE_MAX_PENDING)
+        pairs = RandomPairs(RandomClips(env, env_id, clip_length(env_id), seed), queries)
+        resumed = bool(session.resumed)
+
+        def load() -> Any:
+            return load_compare_agent(env_id, seed, paths, queries, resumed, chunk_steps)
+
+        def evaluate(agent: Any) -> float:
+            return greedy_return(agent, env_id, 10_000 + seed, episodes=1, seconds=2.0)[0]
+
         app = CompareApp(
-            agent,
+            None,
             queries,
             env_id,
             session,
@@ -349,16 +412,110 @@ def compare_session(
             config,
             teacher=demo,
             agent_name=agent_name,
-            train_step=LearnInChunks(agent, queries, chunk_steps=chunk_steps),
+            random_pairs=pairs,
+            evaluate=evaluate,
         )
-        restored = 0
-        if session.resumed:
-            saved = saved_agent_dir(paths.agent_dir)
-            after = int(load_ui_state(saved).get("last_label_row", 0)) if loaded and saved else 0
-            restored = app.restore_labels(after)
-        yield Launched(app, loaded, bool(session.resumed), restored)
+        if background:
+            app.mark("window", window_at)
+            app.loader = AgentLoader(load, seed, mark=app.mark)
+        else:
+            app.attach_now(load())
+        yield Launched(app, app.loaded, resumed, app.restored)
+    except BaseException:
+        if background:
+            close_window()
+        raise
     finally:
-        store.close()
+        if store is not None:
+            store.close()
+        env.close()
+
+
+def run_compare(args: argparse.Namespace) -> Any:
+    """``hfrl compare``: start the app behind an open window, run it, report; the result."""
+    launch = start_command(args, "compare", args.agent, "oracle", "compare the clips")
+    from hfrl.envs.make import env_fps
+    from hfrl.human_ui.compare import CompareConfig
+
+    paths = launch.paths
+    config = CompareConfig(
+        clip_fps=float(min(60, env_fps(args.env))),
+        max_seconds=launch.max_seconds,
+        max_feedback=launch.max_feedback,
+        eval_seconds=COMPARE_EVAL_SECONDS,
+    )
+    with compare_session(
+        args.env,
+        paths,
+        config,
+        launch.teacher,
+        args.seed,
+        args.agent,
+        args.chunk_steps,
+        background=True,
+    ) as started:
+        app = started.app
+        if started.resumed:
+            print(
+                f"hfrl compare: resuming session {paths.name!r} "
+                f"({app.prior_labels} stored answers)."
+            )
+        result = app.run()
+        counts = app.session.counts()
+    print(
+        f"hfrl compare: {result.labels} answers this run ({counts['preferences']} labels and "
+        f"{counts['skips']} skips in the session) in {paths.store} (session {paths.name!r}); "
+        f"agent saved to {paths.agent_dir}."
+    )
+    if started.resumed:
+        print(
+            f"hfrl compare: the agent was "
+            f"{'loaded from its last save' if app.loaded else 'started afresh'}, "
+            f"{app.restored} stored labels given back to it."
+        )
+    print(f"hfrl compare: {startup_line(result)}")
+    print(f"hfrl compare: {learning_line(app)}")
+    if launch.teacher is not None and result.labels:
+        minutes = max(1e-9, app.run_seconds / 60)
+        waited = max(result.waits_s, default=0.0)
+        print(
+            f"hfrl compare: about {result.labels / minutes:.0f} labels a minute; the first pair "
+            f"came after {result.first_pair_s or 0:.1f} s, the longest wait for a pair after "
+            f"that was {waited:.1f} s ({result.waiting_frames} frames waiting)."
+        )
+    print(resume_hint(f"hfrl compare --env {args.env}", paths, args.dir))
+    return result
+
+
+def startup_line(result: Any) -> str:
+    """The start-up milestones of a run, in seconds after the window opened."""
+    ev = result.events
+    t0 = ev.get("window")
+    if t0 is None:
+        return "start-up: the window never opened"
+    parts = [
+        f"{name} {ev[name] - t0:.1f} s"
+        for name in ("first_pair", "learner_imported", "agent_ready")
+        if name in ev
+    ]
+    return "start-up after the window: " + (", ".join(parts) or "nothing else happened")
+
+
+def learning_line(app: Any) -> str:
+    """What the panel showed at the end: the agent's own steps, accuracy, agreement, return."""
+    p = app.progress()
+    steps = "-" if p["steps"] is None else f"{p['steps']}"
+    acc = "-" if p["accuracy"] is None else f"{100 * p['accuracy']:.0f}%"
+    agree = (
+        "-"
+        if p["agreement"] is None
+        else f"{100 * p['agreement']:.0f}% of the last {len(app.agreement)}"
+    )
+    ret = f"{app.returns[-1][1]:.1f}" if app.returns else "-"
+    return (
+        f"agent training steps {steps}, reward model held-out accuracy {acc}, model agreed "
+        f"with {agree} answers, greedy return {ret}"
+    )
 
 
 # ---------------------------------------------------------------------- evaluation

@@ -29,6 +29,10 @@ def open_window(size: tuple[int, int], title: str) -> tuple[pygame.Surface, bool
     """
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")  # the apps make no sound
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    current = pygame.display.get_surface() if pygame.display.get_init() else None
+    if current is not None and current.get_size() == tuple(size):  # opened by the launcher
+        pygame.display.set_caption(title)
+        return current, pygame.display.get_driver() in HEADLESS_DRIVERS or not display_available()
     headless = not display_available()
     if headless:
         os.environ["SDL_VIDEODRIVER"] = os.environ.get("SDL_VIDEODRIVER") or "dummy"
@@ -51,6 +55,18 @@ def open_window(size: tuple[int, int], title: str) -> tuple[pygame.Surface, bool
     draw.forget_fonts()  # fonts made before a pygame.quit() elsewhere are dead
     pygame.key.set_repeat()  # one rating per press, however long it is held
     return screen, headless
+
+
+def show_starting(size: tuple[int, int], title: str, message: str) -> pygame.Surface:
+    """Open the app window at once and say what is happening (the app takes it over)."""
+    screen, _ = open_window(size, title)
+    screen.fill(draw.BG)
+    w, h = screen.get_size()
+    draw.text(screen, title.split(" - ")[0], (w // 2, h // 2 - 30), 34, draw.TEXT, True, "center")
+    draw.text(screen, message, (w // 2, h // 2 + 12), 22, draw.DIM, anchor="center")
+    pygame.event.pump()
+    pygame.display.flip()
+    return screen
 
 
 def close_window() -> None:

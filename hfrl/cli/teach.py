@@ -44,7 +44,7 @@ def _run(args: argparse.Namespace) -> int:
     from hfrl.presets import resolve_fps
 
     fps = resolve_fps(args.agent, args.env, args.fps, float(min(30, env_fps(args.env))))
-    config = TeachConfig(fps=fps, max_seconds=launch.max_seconds)
+    config = TeachConfig(fps=fps, max_seconds=launch.max_seconds, max_feedback=launch.max_feedback)
     show_learning = launch.headless and launch.teacher is not None
     eval_seed = 10_000 + args.seed
     with teach_session(args.agent, args.env, paths, config, launch.teacher, args.seed) as started:

@@ -38,7 +38,7 @@ def main() -> None:
         paths.agent_dir,
         teacher=LongerIsBetter(),
         fps=30,
-        max_seconds=120,
+        max_seconds=600,
         autosave_seconds=0.5,
         undo_seconds=0.2,
     )

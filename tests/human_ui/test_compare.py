@@ -40,11 +40,19 @@ def test_keys_become_stored_preferences_given_to_the_agent(
     store_session, new_compare_app, tmp_path
 ):
     store, session = store_session
-    app = new_compare_app(fps=60, max_frames=150, undo_seconds=0.2)
+    app = new_compare_app(fps=60, max_feedback=7, undo_seconds=0.2)
     agent = app.agent
     keys = ["left", "right", "=", "down", "s", "up", "left"]
+    answer = answer_each_pair(keys)
+    on_disk: list[bool] = []
+
+    def hook(app: CompareApp) -> None:
+        c = session.counts()  # every answer given so far is in the store already
+        on_disk.append(c["preferences"] + c["skips"] == app.result.labels)
+        answer(app)
+
     t0 = time.monotonic()
-    result = app.run(answer_each_pair(keys))
+    result = app.run(hook)
     t1 = time.monotonic()
 
     records = store.preference_records(session, include_retracted=True)
@@ -52,38 +60,45 @@ def test_keys_become_stored_preferences_given_to_the_agent(
     assert not any(r.retracted for r in records)
     times = [r.preference.t_wall for r in records]
     assert times == sorted(times) and t0 <= times[0] and times[-1] <= t1
-    assert max(result.latency_ms) < 1000 / 30  # committed within a frame of the press
+    assert all(on_disk) and len(result.latency_ms) == 7  # committed before the next frame
     # the agent received the same pairs with the same labels, in order (the last on close)
     stored = [(r.preference.left.uid, r.preference.right.uid, r.preference.label) for r in records]
     assert agent.labels == stored
     # its segments, frames included, are in the store
     assert records[0].preference.left.frames is not None
     # it trained in the background the whole time, and the progress line shows it
-    assert agent.updates > 10
+    assert agent.updates >= 1
     p = app.progress()
-    assert (p["labels"] == 7 and p["steps"] == agent.env_steps - 64 * 0) or p["steps"] > 0
+    assert p["labels"] == 7 and p["steps"] == agent.env_steps
     assert p["accuracy"] is not None and 0.5 < p["accuracy"] <= 1
     assert load_ui_state(tmp_path / "agent")["last_label_row"] == records[-1].id
 
 
 def test_backspace_undoes_the_last_label_and_shows_the_pair_again(store_session, new_compare_app):
     store, session = store_session
-    app = new_compare_app(fps=60, max_frames=80, undo_seconds=30)
+    app = new_compare_app(fps=60, undo_seconds=30)
     agent = app.agent
     shown: list = []
+    step = {"n": 0, "frames": 0}
 
-    def hook(app: CompareApp) -> None:
-        f = app.result.frames
-        if app.current is not None and (not shown or shown[-1] is not app.current):
-            shown.append(app.current)
-        if f == 20:
-            pygame.event.post(key_event("left"))
-        if f == 25:
-            pygame.event.post(key_event("backspace"))
-        if f == 30:
-            pygame.event.post(key_event("right"))
-        if f == 35:
-            pygame.event.post(key_event("x"))
+    def press(key: str) -> None:
+        pygame.event.post(key_event(key))
+        step["n"] += 1
+
+    def hook(app: CompareApp) -> None:  # each key waits on what the screen shows
+        q = app.current
+        if q is not None and (not shown or shown[-1] is not q):
+            shown.append(q)
+        if step["n"] == 0 and q is not None:
+            press("left")
+        elif step["n"] == 1 and q is not None and q is not shown[0]:
+            press("backspace")  # the next pair is up: take the label back
+        elif step["n"] == 2 and q is shown[0]:
+            press("right")
+        elif step["n"] == 3:
+            press("x")
+        elif step["n"] == 4:
+            press("escape")
 
     result = app.run(hook)
     records = store.preference_records(session, include_retracted=True)
@@ -99,24 +114,25 @@ def test_backspace_undoes_the_last_label_and_shows_the_pair_again(store_session,
 def test_window_never_freezes_while_learning_is_slow(store_session, new_compare_app):
     _, session = store_session
     agent = FakePreferenceAgent()
-    agent.update_seconds = 0.2  # far longer than a frame
-    app = new_compare_app(agent=agent, fps=30, max_frames=45, undo_seconds=0.0)
+    agent.update_seconds = 0.5  # each update holds the agent lock for 15 frames' time
+    app = new_compare_app(agent=agent, fps=30, max_feedback=3, undo_seconds=0.0)
     result = app.run(answer_each_pair(["left", "right", "left"]))
-    import numpy as np
-
-    assert np.percentile(result.frame_ms, 95) < 1000 / 30
-    assert session.counts()["preferences"] >= 2
+    assert session.counts()["preferences"] == 3
+    # the window kept drawing while learning held the agent: several frames per update,
+    # and no frame's work waited for an update to finish
+    assert result.frames > 3 * max(1, agent.updates)
+    assert max(result.frame_ms[1:]) < 1000 * agent.update_seconds
 
 
 def test_demo_teacher_and_screenshot(store_session, new_compare_app, tmp_path):
     from compare_child import LongerIsBetter
 
     _, session = store_session
-    app = new_compare_app(teacher=LongerIsBetter(), fps=60, max_frames=90, undo_seconds=0.1)
+    app = new_compare_app(teacher=LongerIsBetter(), fps=60, max_feedback=3, undo_seconds=0.1)
     app.demo.think_seconds = 0.1
     app.run()
     prefs = session.preferences()
-    assert len(prefs) >= 3 and {p.source for p in prefs} == {"longer"}
+    assert len(prefs) == 3 and {p.source for p in prefs} == {"longer"}
     for p in prefs:
         assert p.label == (1.0 if p.left.true_return >= p.right.true_return else 0.0)
     path = app.screenshot(tmp_path / "compare.png")
@@ -139,7 +155,7 @@ def test_sigkill_mid_session_then_resume_restores_every_label(tmp_path):
     )
     paths = SessionPaths(root, name)
     try:
-        deadline = time.monotonic() + 40
+        deadline = time.monotonic() + 240  # a safety net: the loop ends on the 8th label
         n = 0
         while time.monotonic() < deadline:
             time.sleep(0.2)
@@ -178,3 +194,130 @@ def test_sigkill_mid_session_then_resume_restores_every_label(tmp_path):
         assert app.progress()["labels"] == len(stored)
     finally:
         store.close()
+
+
+# ---------------------------------------------------------------------- issue 14
+def screened_app(store_session, tmp_path, teacher=None, **config):
+    """The compare app as the launcher builds it: screened queue, random pairs from the env."""
+    from hfrl.human_ui.clips import RandomClips, RandomPairs, ScreenedQueries
+    from hfrl.human_ui.compare import CompareApp, CompareConfig
+    from ui_fakes import make_env
+
+    queries = ScreenedQueries(max_pending=12)
+    agent = FakePreferenceAgent(queue=queries)
+    pairs = RandomPairs(RandomClips(make_env("CartPole-v1"), "CartPole-v1", 50, seed=3), queries)
+    app = CompareApp(
+        agent,
+        queries,
+        "CartPole-v1",
+        store_session[1],
+        tmp_path / "agent",
+        CompareConfig(**config),
+        teacher=teacher,
+        random_pairs=pairs,
+    )
+    return app, agent, queries
+
+
+def test_pair_rule_turns_away_one_clip_twice_copied_frames_and_idle_openings():
+    import dataclasses
+
+    import numpy as np
+    from hfrl.human_ui.clips import ObsSpread, RandomClips, RandomPairs, ScreenedQueries
+    from hfrl.human_ui.clips import pair_problem as problem
+    from ui_fakes import make_env
+
+    clips = RandomClips(make_env("MountainCar-v0"), "MountainCar-v0", 45, seed=0)
+    opening, later = clips.next_clip(), clips.next_clip()
+    assert opening.start_step == 0 and later.start_step == 45
+    assert problem(opening, opening) == "the same clip twice"
+    twin = dataclasses.replace(opening, uid="another-id")
+    assert problem(opening, twin) == "the same clip twice"
+    frames_only = dataclasses.replace(later, frames=opening.frames.copy(), uid="x")
+    assert problem(opening, frames_only) == "two clips whose frames are all equal"
+    other_opening = RandomClips(make_env("MountainCar-v0"), "MountainCar-v0", 45, 7).next_clip()
+    assert problem(opening, other_opening) == "two episode openings where nothing happens"
+    spread = ObsSpread()
+    spread.add(np.concatenate([opening.obs, later.obs]))
+    nudged = dataclasses.replace(later, obs=later.obs + 1e-4, uid="y", frames=None)
+    assert problem(later, nudged, spread) == "two near-identical clips"
+    assert problem(opening, later, spread) is None
+    # the app's random pairs pass the rule, on both envs
+    for env_id, length in (("CartPole-v1", 50), ("MountainCar-v0", 45)):
+        queries = ScreenedQueries(max_pending=40)
+        pairs = RandomPairs(RandomClips(make_env(env_id), env_id, length, seed=1), queries)
+        for _ in range(4):
+            assert pairs.make_pair()
+        shown = [queries.next_query() for _ in range(4)]
+        assert all(problem(q.left, q.right) is None for q in shown)
+        assert len({q.left.uid for q in shown} | {q.right.uid for q in shown}) == 8
+
+
+def test_demo_answering_every_pair_never_meets_the_waiting_screen(store_session, tmp_path):
+    from compare_child import LongerIsBetter
+    from hfrl.human_ui.clips import pair_problem
+
+    app, _, _ = screened_app(
+        store_session, tmp_path, teacher=LongerIsBetter(), fps=60, undo_seconds=0.1, max_feedback=8
+    )
+    app.demo.think_seconds = 0.0  # answers each pair as soon as it is on screen
+    result = app.run()
+    assert result.ended_by == "max_feedback" and result.labels == 8
+    assert result.first_pair_s is not None and result.waiting_frames == 0 and not result.waits_s
+    assert result.random_pairs >= 1
+    records = store_session[0].preference_records(store_session[1])
+    assert len(records) == 8
+    for r in records:  # never one clip twice, never two films with equal frames
+        assert pair_problem(r.preference.left, r.preference.right) is None
+
+
+def test_agreement_shown_is_the_models_prediction_before_each_answer(store_session, tmp_path):
+    from compare_child import LongerIsBetter
+    from hfrl.human_ui.compare import AGREEMENT_WINDOW, model_agrees
+
+    app = compare_app(
+        store_session[1],
+        tmp_path / "agent",
+        teacher=LongerIsBetter(),
+        fps=60,
+        undo_seconds=0.0,
+        max_feedback=12,
+    )
+    agent = app.agent
+    app.demo.think_seconds = 0.0
+    result = app.run()
+    records = store_session[0].preference_records(store_session[1])
+    assert len(records) == 12 and len(result.verdicts) >= 10  # the first comes before a label
+    logged = {(left, right): (k, p) for left, right, k, p in agent.predictions}
+    labelled = [(r.preference.left.uid, r.preference.right.uid) for r in records]
+    by_time = {r.preference.t_wall: r for r in records}
+    for v in result.verdicts:
+        rec = by_time[v.t]
+        pair = (rec.preference.left.uid, rec.preference.right.uid)
+        k, p = logged[pair]
+        assert v.p_left == p and v.label == rec.preference.label
+        assert v.agreed == model_agrees(p, v.label)
+        # the model had not been given this answer yet: it held only earlier labels
+        assert pair not in {(a, b) for a, b, _ in agent.labels[:k]}
+        assert k <= labelled.index(pair)
+    last = [v.agreed for v in result.verdicts][-AGREEMENT_WINDOW:]
+    assert app.agreement_share() == sum(last) / len(last)
+    text, _ = app._footer_status(app.flash[1])
+    final = result.verdicts[-1]
+    assert final.t == app.flash[1]
+    assert ("already agreed" in text) == (final.agreed and final.label != 0.5)
+
+
+def test_panel_training_steps_are_the_agents_own_count(store_session, new_compare_app):
+    app = new_compare_app(fps=60, undo_seconds=0.0, max_feedback=4)
+    agent = app.agent
+    keys = answer_each_pair(["left", "right", "left", "right"])
+
+    def hook(app: CompareApp) -> None:
+        if app.worker.updates > 0:  # the agent has trained: then answer
+            keys(app)
+
+    result = app.run(hook)
+    assert result.ended_by == "max_feedback"
+    assert result.steps_shown == agent.env_steps > 0
+    assert app.progress()["steps"] == agent.env_steps

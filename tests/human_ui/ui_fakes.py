@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -74,11 +76,25 @@ def fake_env(env_id: str = "MountainCar-v0", seed: int = 0) -> Any:
     return gym.make(env_id, render_mode="rgb_array")
 
 
+@dataclass(frozen=True)
+class FakeStats:
+    """The typed statistics record a preference agent reports (the names the app reads)."""
+
+    env_steps: int
+    labels: int
+    fits: int
+    val_accuracy: float | None
+
+
 class FakePreferenceAgent:
     """A preference agent stand-in: random-policy clips into a query queue, labels kept.
 
     ``update()`` polls the queue's answers, keeps it filled with fresh pairs and counts
     fake training steps; ``give`` takes labels directly (resume). Saves as JSON.
+
+    Its tiny "reward model" prefers the clip with the larger true return, more sharply the
+    more labels it holds: P(left ≻ right) = sigmoid(0.3 · labels · (R_left − R_right)),
+    None before the first label. Every prediction is logged in ``predictions``.
     """
 
     feedback_kind: ClassVar[str] = "preference"
@@ -99,6 +115,7 @@ class FakePreferenceAgent:
         self.env_steps = 0
         self.updates = 0
         self.update_seconds = 0.0
+        self.predictions: list[tuple[str, str, int, float | None]] = []
 
     def _segment(self) -> Any:
         from hfrl.types import Segment
@@ -135,10 +152,21 @@ class FakePreferenceAgent:
             time.sleep(self.update_seconds)
         self.env_steps += 64
         self.updates += 1
-        return {
-            "val_accuracy": 0.5 + 0.01 * min(len(self.labels), 40),
-            "env_steps": float(self.env_steps),
-        }
+        return {"updates": float(self.updates)}
+
+    def stats(self) -> FakeStats:
+        acc = 0.5 + 0.01 * min(len(self.labels), 40) if self.labels else None
+        return FakeStats(self.env_steps, len(self.labels), self.updates, acc)
+
+    def preference_probability(self, left: Any, right: Any) -> float | None:
+        k = len(self.labels)
+        if k == 0:
+            p = None
+        else:
+            z = 0.3 * k * (left.true_return - right.true_return)
+            p = 1 / (1 + math.exp(-max(-50.0, min(50.0, z))))
+        self.predictions.append((left.uid, right.uid, k, p))
+        return p
 
     def give(self, feedback: Feedback) -> None:
         self.labels.append((feedback.left.uid, feedback.right.uid, feedback.label))
