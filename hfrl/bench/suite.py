@@ -535,6 +535,17 @@ def _deep_check(
                 raise ck.error(teacher_where, str(err), cell.teacher) from err
         cls = classes[cell.agent]
         agent_kind = getattr(cls, "feedback_kind", None)
+        foreign = {"scalar": ("labels", "learner"), "preference": ("episodes", "fps")}
+        for key in foreign.get(agent_kind, ()):
+            if key in cell.settings and key in origin:
+                table = ck.table_name(origin[key][:-1])
+                raise ck.error(
+                    origin[key],
+                    f"{key} in {table} applies to "
+                    f"{'preference' if agent_kind == 'scalar' else 'live-feedback'} agents "
+                    f"only, but agent {cell.agent!r} gets it; move it to the [agents.NAME] "
+                    "tables of the agents that use it",
+                )
         if kinds[cell.teacher] != agent_kind:
             raise ck.error(
                 teacher_where,
