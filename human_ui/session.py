@@ -8,8 +8,6 @@ read back from the store.
 
 from __future__ import annotations
 
-import dataclasses
-import inspect
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,56 +81,20 @@ def open_session(paths: SessionPaths, meta: dict[str, Any]) -> tuple[Any, Any]:
     return store, session
 
 
-def app_config(cls: Any, env_id: str = "") -> Any:
-    """The config an app builds ``cls`` with: the presets table's row for ``env_id``, with
-    learning in the agent's own thread where it can.
-
-    Deep TAMER and Deep COACH take ``worker="on"``: their SGD steps then run in their
-    background thread, never under the app's agent lock, so acting is never held up by
-    learning. Agents without a config get None.
-    """
-    from hfrl.presets import resolve_agent_config
-
-    config_class = getattr(cls, "config_class", None)
-    if config_class is None or not dataclasses.is_dataclass(config_class):
-        return None
-    fields = {f.name for f in dataclasses.fields(config_class)}
-    base = {"worker": "on"} if "worker" in fields else {}
-    return resolve_agent_config(cls, env_id, base=base)[0]
+APP_SETTINGS = {"worker": "on"}
+"""What the apps add below the user's settings: Deep TAMER's and Deep COACH's SGD steps
+run in their own background thread, never under the app's agent lock, so acting is never
+held up by learning."""
 
 
 def build_agent(name: str, env: Any, env_id: str, seed: int) -> Any:
-    """Build the registered agent ``name`` for ``env`` from the arguments its class takes.
+    """Build the registered agent ``name`` for ``env`` with the one builder
+    (:func:`hfrl.agents.builder.build_agent`: presets table, then :data:`APP_SETTINGS`)."""
+    from hfrl.agents.builder import build_agent as build
 
-    Agent classes differ in their constructors; each gets, by parameter name, whichever of
-    ``env_id``, ``observation_space``, ``action_space``, ``seed``, ``env`` it asks for, and
-    ``config`` from :func:`app_config` where that gives one.
-    """
-    from hfrl.agents.registry import get_agent_class
-
-    cls = get_agent_class(name)
-    offer = {
-        "env_id": env_id,
-        "observation_space": env.observation_space,
-        "action_space": env.action_space,
-        "seed": seed,
-        "env": env,
-    }
-    config = app_config(cls, env_id)
-    if config is not None:
-        offer["config"] = config
-    params = inspect.signature(cls).parameters
-    kwargs = {k: v for k, v in offer.items() if k in params}
-    missing = [
-        p.name
-        for p in params.values()
-        if p.default is inspect.Parameter.empty
-        and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
-        and p.name not in kwargs
-    ]
-    if missing:
-        raise HfrlError(f"agent {name!r} needs {missing}, which the apps cannot provide")
-    return cls(**kwargs)
+    return build(
+        name, env_id, env.observation_space, env.action_space, seed, base=APP_SETTINGS, env=env
+    )
 
 
 def load_or_build_agent(

@@ -61,14 +61,6 @@ class ScalarRunConfig:
     """Show a progress bar on the terminal."""
 
 
-def agent_config(cls: type, overrides: dict[str, Any], env_id: str = "") -> Any:
-    """The agent's config: the presets table's row for ``env_id`` with ``overrides`` on top
-    (None if the agent has no config)."""
-    from hfrl.presets import resolve_agent_config
-
-    return resolve_agent_config(cls, env_id, overrides)[0]
-
-
 def build_agent(
     name: str,
     env_id: str,
@@ -77,12 +69,11 @@ def build_agent(
     seed: int = 0,
     overrides: dict[str, Any] | None = None,
 ) -> Any:
-    """Build the agent registered as ``name`` for an env's spaces."""
-    from hfrl.agents.registry import get_agent_class
+    """Build the agent registered as ``name`` for an env's spaces
+    (:func:`hfrl.agents.builder.build_agent`: presets table, then ``overrides``)."""
+    from hfrl.agents.builder import build_agent as build
 
-    cls = get_agent_class(name)
-    config = agent_config(cls, overrides or {}, env_id)
-    return cls(env_id, observation_space, action_space, config=config, seed=seed)
+    return build(name, env_id, observation_space, action_space, seed, overrides)
 
 
 def default_fps(env_id: str) -> float:
@@ -292,13 +283,10 @@ def _fps_source(config: ScalarRunConfig) -> str:
 
 def _config_sources(config: ScalarRunConfig) -> dict[str, str]:
     """Which agent settings came from the presets table and which from ``--set``."""
-    from hfrl.agents.registry import get_agent_class
-    from hfrl.presets import resolve_agent_config
+    from hfrl.agents.builder import agent_config
 
     try:
-        return resolve_agent_config(
-            get_agent_class(config.agent), config.env_id, config.agent_overrides
-        )[1]
+        return agent_config(config.agent, config.env_id, config.agent_overrides)[1]
     except HfrlError:
         return {}
 
