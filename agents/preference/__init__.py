@@ -28,6 +28,7 @@ _WHERE = {
     "LEARNER_NAMES": "config",
     "SELECTIONS": "config",
     "PreferenceConfig": "config",
+    "PreferenceStats": "stats",
     "default_segment_length": "config",
     "LabelSchedule": "labels",
     "LabelSet": "labels",
@@ -55,6 +56,7 @@ __all__ = [
     "LabelSource",
     "PreferenceAgent",
     "PreferenceConfig",
+    "PreferenceStats",
     "Query",
     "QueryQueue",
     "SegmentPool",
@@ -102,3 +104,4 @@ if TYPE_CHECKING:
     from hfrl.agents.preference.pebble import StateEntropyReward, relabel_replay_buffer
     from hfrl.agents.preference.queries import select_queries
     from hfrl.agents.preference.segments import SegmentPool, SegmentRecorder
+    from hfrl.agents.preference.stats import PreferenceStats

@@ -1,30 +1,30 @@
 """Christiano-style preference learning with any Stable-Baselines3 learner (DESIGN.md §5).
 
-The loop of :meth:`PreferenceAgent.learn`:
+:meth:`PreferenceAgent.learn` in phases, as each round of Christiano et al. (2017) runs:
 
-1. a uniformly random policy plays first; a share of the label budget (25%) is asked on
-   its clips, and the reward ensemble is fitted on those answers;
-2. the SB3 learner trains on the learned reward through
-   :class:`~hfrl.envs.learned_reward.LearnedRewardVecEnv` (one batched reward call per
-   vectorised step; rewards shifted so the absorbing state scores 0, then normalised);
-3. a :class:`~hfrl.agents.preference.segments.SegmentRecorder` under that wrapper cuts the
-   learner's rollouts into clips; at the end of each rollout the labels due under the
-   schedule (rate ∝ c/(T+c)) are requested: candidate pairs are oversampled 10× and the
-   most informative asked (ensemble disagreement by default);
-4. answers arrive through a :class:`~hfrl.agents.preference.labels.LabelSource` (a
-   simulated teacher at once, or a person through a :class:`QueryQueue` without blocking);
-   each batch refits the ensemble (bagging, validation split, adaptive L2) on the capped
-   label set, and an off-policy learner's replay buffer is relabelled (PEBBLE).
+1. **collect clips**: a :class:`~hfrl.agents.preference.segments.SegmentRecorder` cuts the
+   rollouts into clips (first of a uniformly random policy, which gets 25% of the labels);
+2. **select queries**: candidate pairs from the pool, oversampled 10×, the most informative
+   kept (ensemble disagreement by default; :mod:`~hfrl.agents.preference.queries`);
+3. **ask**: a :class:`~hfrl.agents.preference.labels.LabelSource` (a simulated teacher at
+   once, or a person through a :class:`QueryQueue` without blocking), as many as the label
+   schedule (rate ∝ c/(T+c)) makes due;
+4. **fit the reward** on the answers: the ensemble (bagging, validation split, adaptive L2),
+   the learner's reward rescaled by :class:`hfrl.reward.LearnedReward`, an off-policy
+   buffer relabelled (PEBBLE);
+5. **train the learner**: SB3's ``learn`` on :class:`~hfrl.envs.learned_reward.LearnedRewardVecEnv`;
+   phases 1-4 run between its rollouts (:class:`~hfrl.agents.preference.loop.PreferenceCallback`).
 
-Optionally the learner first explores on a state-entropy reward (PEBBLE pretraining).
+Bring your own parts: a VecEnv (any SB3 wrappers, ``SubprocVecEnv``, Gymnasium's
+``VectorEnv``), an SB3 model built on it, SB3 callbacks and logger.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -37,17 +37,20 @@ from hfrl.agents.preference.learners import (
     is_off_policy,
     learner_args,
     learner_class,
+    learner_name_of,
     learner_preset,
     resolve_learner_name,
 )
-from hfrl.agents.preference.pebble import StateEntropyReward, relabel_replay_buffer
-from hfrl.agents.preference.queries import select_queries
+from hfrl.agents.preference.loop import CurveFn, PreferenceCallback, episode_returns
+from hfrl.agents.preference.pebble import pretraining_reward, relabel_replay_buffer
+from hfrl.agents.preference.queries import mean_preference, select_queries
 from hfrl.agents.preference.segments import SegmentPool, SegmentRecorder
+from hfrl.agents.preference.stats import PreferenceStats
+from hfrl.envs.gym_vector import as_vec_env
 from hfrl.envs.learned_reward import LearnedRewardVecEnv
 from hfrl.envs.suites import is_atari
 from stable_baselines3.common.base_class import BaseAlgorithm
-from stable_baselines3.common.callbacks import BaseCallback
-from stable_baselines3.common.vec_env import DummyVecEnv
+from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv
 
 from hfrl.config import config_from_dict, config_to_dict, load_json, save_json
 from hfrl.errors import HfrlError
@@ -60,26 +63,52 @@ from hfrl.reward import (
     TrainConfig,
 )
 from hfrl.seeding import resolve_device
-from hfrl.types import Feedback, Preference, Step
+from hfrl.types import Feedback, Preference, Segment, Step
 
 STATE_FILE = "preference_agent.json"
 LABELS_FILE = "labels.npz"
 REWARD_DIR = "reward"
+RECENT_EPISODES = 20
+"""Training episodes whose learned and true returns :meth:`PreferenceAgent.stats` averages."""
 
-CurveFn = Callable[[dict[str, float]], None]
-"""Called with each curve point (env_steps, episodes, feedback_count, return, ...)."""
+__all__ = ["CurveFn", "PreferenceAgent"]
+
+
+def _env_id_of(venv: VecEnv) -> str | None:
+    """The Gymnasium id a vectorised env was made from, if it says."""
+    spec = getattr(venv, "spec", None)
+    if spec is None:
+        try:
+            spec = venv.get_attr("spec", indices=[0])[0]
+        except (AttributeError, IndexError, TypeError, ValueError):
+            spec = None
+    return getattr(spec, "id", None)
 
 
 class PreferenceAgent:
     """Learns a reward from clip comparisons and trains an SB3 learner on it.
 
     Args:
-        env_id: Environment id (any :func:`hfrl.envs.make.make` id).
+        env: An env id (the agent makes its vectorised envs), or your own vectorised env:
+            an SB3 ``VecEnv`` (any wrappers, ``SubprocVecEnv``; ``VecNormalize`` and
+            ``VecFrameStack`` are refused under the learned reward) or a
+            ``gymnasium.vector.VectorEnv``.
         observation_space: Unused (the env gives it); accepted for the common agent signature.
         action_space: Unused, likewise.
-        config: How to learn (defaults: PPO or SAC, 3 members, disagreement queries).
+        config: How to learn; None: the presets table's settings for the env
+            (:func:`hfrl.presets.resolve_agent_config`).
         seed: Seeds the envs, learner, reward ensemble and query sampling.
-        max_episode_steps: Optional time limit on training episodes.
+        max_episode_steps: Optional time limit on training episodes (envs made by the agent).
+        model: Your own SB3 model (PPO, A2C, SAC, TD3, DDPG or DQN) built on ``env``; the
+            agent moves it onto the learned-reward wrapper. None: built from the config.
+        env_id: Names your env where it has no Gymnasium spec (clips, evaluation).
+
+    >>> from stable_baselines3 import PPO
+    >>> from stable_baselines3.common.env_util import make_vec_env
+    >>> venv = make_vec_env("CartPole-v1", n_envs=2)
+    >>> agent = PreferenceAgent(venv, model=PPO("MlpPolicy", venv, n_steps=64, verbose=1))
+    >>> agent.learner_name
+    'ppo'
     """
 
     feedback_kind: ClassVar[str] = "preference"
@@ -88,37 +117,48 @@ class PreferenceAgent:
 
     def __init__(
         self,
-        env_id: str,
+        env: str | VecEnv | Any,
         observation_space: Any = None,
         action_space: Any = None,
         config: PreferenceConfig | None = None,
         seed: int = 0,
         max_episode_steps: int | None = None,
+        *,
+        model: BaseAlgorithm | None = None,
+        env_id: str | None = None,
     ) -> None:
-        from hfrl.envs.make import env_fps
+        from gymnasium import spaces
 
         del observation_space, action_space
-        self.env_id = env_id
+        user_env = not isinstance(env, str)
+        venv = as_vec_env(env) if user_env else None
+        self.env_id = (env_id or _env_id_of(venv) or "custom") if user_env else str(env)
+        env_id = self.env_id
+        if config is None:
+            from hfrl.presets import resolve_agent_config
+
+            config = resolve_agent_config(type(self), env_id)[0] if not user_env else None
         self.config = config or PreferenceConfig()
         self.seed = seed
         self.max_episode_steps = max_episode_steps
         self.rng = np.random.default_rng(seed)
         self.device = resolve_device(self.config.device)
         cfg = self.config
-        self.segment_length = cfg.segment_length or default_segment_length(env_id, env_fps(env_id))
-        image = is_atari(env_id)
-        self.pool = SegmentPool(cfg.pool_size or (100 if image else 1000))
+        self.segment_length = cfg.segment_length or default_segment_length(env_id, _fps(env_id))
+        self.pool = SegmentPool(cfg.pool_size or (100 if is_atari(env_id) else 1000))
         self.labels = LabelSet(cfg.label_buffer)
-        self.venv = self._make_venv()
+        self.venv: VecEnv = venv if venv is not None else self._make_venv()
         self.recorder = SegmentRecorder(
             self.venv, self.segment_length, env_id, self.pool.add, cfg.keep_frames
         )
         self.observation_space = self.venv.observation_space
         self.action_space = self.venv.action_space
-        from gymnasium import spaces
-
         continuous = isinstance(self.action_space, spaces.Box)
-        self.learner_name = resolve_learner_name(cfg.learner, continuous)
+        self.learner_name = (
+            learner_name_of(model)
+            if model is not None
+            else resolve_learner_name(cfg.learner, continuous)
+        )
         learner_class(self.learner_name)  # fail early on a bad name
         self.ensemble = RewardEnsemble(
             self.observation_space,
@@ -129,10 +169,16 @@ class PreferenceAgent:
             device=self.device,
         )
         self.reward = LearnedReward(self.ensemble)
+        """The reward the learner sees (shifted, rescaled; see :class:`LearnedReward`)."""
         self.env = LearnedRewardVecEnv(self.recorder, self.reward)
+        """What the learner steps: the env, its clip recorder, the learned reward."""
         self.model: BaseAlgorithm | None = None
         self.learner_args: dict[str, Any] | None = None
-        """Constructor arguments of the learner (saved as JSON with it)."""
+        """Constructor arguments of the learner (saved as JSON with it; None: yours)."""
+        self.logger: Any = None
+        """The SB3 logger the learner and the reward metrics write to (None: SB3's own)."""
+        if model is not None:
+            self._adopt(model)
         self.env_steps = 0
         """Env steps taken so far (random policy, pretraining and learner)."""
         self.episodes = 0
@@ -142,6 +188,9 @@ class PreferenceAgent:
         self.fits = 0
         """Reward-ensemble fits so far."""
         self.last_fit: dict[str, Any] = {}
+        self.best_greedy: float | None = None
+        """Best greedy evaluation on the true reward so far."""
+        self._recent: deque[tuple[float, float]] = deque(maxlen=RECENT_EPISODES)
         self._unfitted = 0
 
     # ----------------------------------------------------------------- construction
@@ -153,9 +202,10 @@ class PreferenceAgent:
     @property
     def n_envs(self) -> int:
         """Parallel envs the learner steps."""
-        return self.config.n_envs or int(self._learner_kwargs().get("n_envs", 1))
+        return self.venv.num_envs
 
     def _make_venv(self) -> DummyVecEnv:
+        from gymnasium import spaces
         from hfrl.envs.make import make
 
         render = "rgb_array" if self.config.keep_frames else None
@@ -163,8 +213,6 @@ class PreferenceAgent:
 
         def factory(i: int) -> Callable[[], Any]:
             return lambda: make(env_id, seed=seed + i, render_mode=render, max_episode_steps=limit)
-
-        from gymnasium import spaces
 
         probe = make(env_id, render_mode=None)
         continuous = isinstance(probe.action_space, spaces.Box)
@@ -177,13 +225,39 @@ class PreferenceAgent:
         venv.action_space.seed(seed)
         return venv
 
+    def _adopt(self, model: BaseAlgorithm) -> None:
+        """Move a user's model onto the learned-reward wrapper."""
+        if model.n_envs != self.venv.num_envs:
+            raise HfrlError(
+                f"the model steps {model.n_envs} envs, the env given has {self.venv.num_envs}; "
+                "build the model on the same vectorised env"
+            )
+        model.set_env(self.env)
+        self.model = model
+        if self.logger is not None:
+            model.set_logger(self.logger)
+
     def _ensure_model(self, total_steps: int | None = None) -> BaseAlgorithm:
         if self.model is None:
             self.learner_args = learner_args(self.learner_name, self._learner_kwargs(), total_steps)
             self.model = build_from_args(
                 self.learner_name, self.env, self.learner_args, self.seed, self.device
             )
+            if self.logger is not None:
+                self.model.set_logger(self.logger)
         return self.model
+
+    def set_logger(self, logger: Any) -> None:
+        """Log the learner's ``train/...`` and the reward model's ``reward/...`` to ``logger``
+        (an SB3 :class:`~stable_baselines3.common.logger.Logger`).
+
+        >>> from stable_baselines3.common.logger import configure
+        >>> agent = PreferenceAgent("CartPole-v1")  # doctest: +SKIP
+        >>> agent.set_logger(configure("runs/x", ["stdout", "csv"]))  # doctest: +SKIP
+        """
+        self.logger = logger
+        if self.model is not None:
+            self.model.set_logger(logger)
 
     # ----------------------------------------------------------------- Agent protocol
     def act(self, obs: np.ndarray, greedy: bool = False) -> int | np.ndarray:
@@ -192,6 +266,16 @@ class PreferenceAgent:
         if np.ndim(action) == 0:
             return int(action)
         return np.asarray(action)
+
+    def predict(
+        self,
+        observation: np.ndarray,
+        state: Any = None,
+        episode_start: Any = None,
+        deterministic: bool = False,
+    ) -> tuple[np.ndarray, Any]:
+        """SB3's ``predict`` (for ``evaluate_policy`` and friends): the learner's own."""
+        return self._ensure_model().predict(observation, state, episode_start, deterministic)
 
     def observe(self, step: Step) -> None:
         """Nothing to do: clips are cut from the learner's own rollouts."""
@@ -227,9 +311,98 @@ class PreferenceAgent:
                     return dist.probs[0].cpu().numpy()
         return np.atleast_1d(np.asarray(self.act(obs, greedy=True), dtype=np.float32))
 
-    # ----------------------------------------------------------------- reward
+    # ----------------------------------------------------------------- what it reports
+    def stats(self) -> PreferenceStats:
+        """Where training stands, under the names :class:`PreferenceStats` promises."""
+        fit = self.last_fit
+
+        def mean(key: str) -> float | None:
+            values = [float(v) for v in np.atleast_1d(fit.get(key, [])) if v is not None]
+            finite = [v for v in values if np.isfinite(v)]
+            return float(np.mean(finite)) if finite else None
+
+        recent = list(self._recent)
+        val_acc = fit.get("val_accuracy")
+        return PreferenceStats(
+            env_steps=int(self.env_steps),
+            episodes=int(self.episodes),
+            labels_asked=int(self.labels_requested),
+            labels_answered=int(self.labels.received),
+            labels_skipped=int(self.labels.skipped),
+            labels_kept=len(self.labels),
+            reward_fits=int(self.fits),
+            val_accuracy=None if val_acc is None else float(val_acc),
+            val_loss=mean("val_loss"),
+            train_loss=mean("train_loss"),
+            l2_coef=mean("l2"),
+            learned_return=float(np.mean([r[0] for r in recent])) if recent else None,
+            true_return=float(np.mean([r[1] for r in recent])) if recent else None,
+            greedy_return=self.best_greedy,
+        )
+
+    def preference_probability(self, left: Segment, right: Segment) -> float | None:
+        """The reward model's P(left ≻ right), mean over members; None before the first fit."""
+        if not self.reward.trained:
+            return None
+        return float(mean_preference(self.ensemble, [(left, right)])[0])
+
+    def note_episodes(self, dones: Any, infos: Any) -> None:
+        """Count the episodes that ended in a vectorised step; keep their returns."""
+        if dones is None:
+            return
+        self.episodes += int(np.sum(dones))
+        self._recent.extend(episode_returns(dones, infos))
+
+    # ----------------------------------------------------------------- the phases
+    def collect_random(self, steps: int) -> int:
+        """Collect clips: a uniformly random policy for about ``steps`` env steps."""
+        space = self.venv.action_space
+        self.env.reset()
+        n = self.n_envs
+        done_steps = 0
+        while done_steps < steps:
+            actions = np.stack([space.sample() for _ in range(n)])
+            _, _, dones, infos = self.env.step(actions)
+            done_steps += n
+            self.note_episodes(dones, infos)
+        self.env_steps += done_steps
+        if self.model is not None:
+            self.model._last_obs = None  # the learner must reset the env it did not see
+        return done_steps
+
+    def select_queries(self, n: int) -> list[tuple[Segment, Segment]]:
+        """Select queries: ``n`` pairs from the clip pool, oversampled, by the selection rule."""
+        if n <= 0 or len(self.pool) < 2:
+            return []
+        cands = self.pool.sample_pairs(n * self.config.oversample, self.rng)
+        ens = self.ensemble if self.reward.trained else None
+        return select_queries(cands, n, self.config.selection, ens)
+
+    def ask(self, pairs: Sequence[tuple[Segment, Segment]], source: LabelSource) -> int:
+        """Ask: hand ``pairs`` to the label source (it answers now or later)."""
+        if not pairs:
+            return 0
+        source.request(list(pairs))
+        self.labels_requested += len(pairs)
+        return len(pairs)
+
+    def request_labels(self, n: int, source: LabelSource) -> int:
+        """Select ``n`` queries and ask them; return how many were asked."""
+        return self.ask(self.select_queries(n), source)
+
+    def absorb(self, source: LabelSource, min_new: int = 1) -> int:
+        """Take the answers that arrived; fit the reward when at least ``min_new`` wait."""
+        new = source.poll()
+        if new:
+            self.labels.add(new)
+            self._unfitted += len(new)
+        if self._unfitted >= min_new and len(self.labels) > 0:
+            self.fit_reward()
+        return len(new)
+
     def fit_reward(self) -> dict[str, Any]:
-        """Fit the ensemble on the label set; relabel an off-policy buffer; return stats."""
+        """Fit the reward: the ensemble on the label set, the learner's reward recalibrated,
+        an off-policy buffer relabelled; return the fit's statistics."""
         if len(self.labels) == 0:
             raise HfrlError("no labels to fit the reward on; collect some comparisons first")
         data = PreferenceDataset.from_pairs(list(self.labels))
@@ -262,47 +435,10 @@ class PreferenceAgent:
         if obs:
             self.reward.calibrate(np.concatenate(obs), np.concatenate(acts), terminal)
 
-    def request_labels(self, n: int, source: LabelSource) -> int:
-        """Pick ``n`` pairs from the clip pool (oversampled, by the selection rule); ask them."""
-        if n <= 0 or len(self.pool) < 2:
-            return 0
-        cands = self.pool.sample_pairs(n * self.config.oversample, self.rng)
-        ens = self.ensemble if self.reward.trained else None
-        pairs = select_queries(cands, n, self.config.selection, ens)
-        source.request(pairs)
-        self.labels_requested += len(pairs)
-        return len(pairs)
-
-    def absorb(self, source: LabelSource, min_new: int = 1) -> int:
-        """Take the answers that arrived; refit when at least ``min_new`` are waiting."""
-        new = source.poll()
-        if new:
-            self.labels.add(new)
-            self._unfitted += len(new)
-        if self._unfitted >= min_new and len(self.labels) > 0:
-            self.fit_reward()
-        return len(new)
-
     # ----------------------------------------------------------------- driver
-    def collect_random(self, steps: int) -> int:
-        """Play a uniformly random policy for about ``steps`` env steps, recording clips."""
-        space = self.venv.action_space
-        self.env.reset()
-        n = self.n_envs
-        done_steps = 0
-        while done_steps < steps:
-            actions = np.stack([space.sample() for _ in range(n)])
-            _, _, dones, _ = self.env.step(actions)
-            done_steps += n
-            self.episodes += int(np.sum(dones))
-        self.env_steps += done_steps
-        if self.model is not None:
-            self.model._last_obs = None  # the learner must reset the env it did not see
-        return done_steps
-
     def learn(
         self,
-        total_steps: int,
+        total_timesteps: int,
         teacher: PreferenceTeacher | None = None,
         labels: int = 100,
         source: LabelSource | None = None,
@@ -310,11 +446,14 @@ class PreferenceAgent:
         eval_points: int = 0,
         eval_episodes: int = 3,
         eval_every_episodes: int = 0,
+        *,
+        callback: Any = None,
+        progress_bar: bool = False,
     ) -> dict[str, Any]:
-        """Train for ``total_steps`` env steps asking about ``labels`` comparisons.
+        """Train for ``total_timesteps`` env steps asking about ``labels`` comparisons.
 
         Args:
-            total_steps: Env steps of this call (random policy and pretraining included).
+            total_timesteps: Env steps of this call (random policy and pretraining included).
             teacher: Simulated teacher (ignored when ``source`` is given).
             labels: Comparisons to ask in this call.
             source: Where answers come from, e.g. a :class:`QueryQueue` a GUI answers.
@@ -322,12 +461,19 @@ class PreferenceAgent:
             eval_points: Greedy evaluations on the true reward spread over the run (0: none).
             eval_episodes: Episodes per evaluation.
             eval_every_episodes: Also evaluate every this many training episodes (0: never).
+            callback: SB3 callback(s) run with the learner's (``BaseCallback``, a list, or a
+                function of ``(locals, globals)``).
+            progress_bar: SB3's progress bar over the learner's steps.
 
         Returns:
             Statistics: env_steps, episodes, labels, fits, seconds, learner steps per second.
+
+        >>> from hfrl.teachers.presets import make_teacher
+        >>> agent = PreferenceAgent("CartPole-v1")  # doctest: +SKIP
+        >>> agent.learn(20_000, make_teacher("oracle", "CartPole-v1", 0), labels=50)  # doctest: +SKIP
         """
-        if total_steps < 1:
-            raise HfrlError(f"total_steps must be at least 1, got {total_steps}")
+        if total_timesteps < 1:
+            raise HfrlError(f"total_timesteps must be at least 1, got {total_timesteps}")
         if source is None:
             if teacher is None:
                 raise HfrlError("learn() needs a teacher or a label source")
@@ -338,28 +484,12 @@ class PreferenceAgent:
         fresh = self.labels_requested == 0 and len(self.labels) == 0 and self.fits == 0
         schedule = LabelSchedule(
             labels,
-            max(1, round(cfg.label_horizon * total_steps)),
+            max(1, round(cfg.label_horizon * total_timesteps)),
             cfg.random_policy_share if fresh else 0.0,
             cfg.schedule_c,
         )
-        model = self._ensure_model(total_steps)
-        random_until = None
-        if fresh and schedule.initial > 0 and not cfg.pretrain_steps:
-            steps = cfg.random_policy_steps or min(
-                self.segment_length * 2 * schedule.initial, total_steps // 10
-            )
-            steps = max(self.n_envs, steps)
-            if is_off_policy(model):
-                # the learner's own warm-up acts uniformly at random: its clips are the
-                # random-policy share, and its transitions stay in the replay buffer
-                model.learning_starts = max(model.learning_starts, steps)
-                random_until = self.env_steps + steps
-            else:
-                self.collect_random(steps)
-                self.request_labels(schedule.initial, source)
-                self.absorb(source)
-                self.pool.clear()
-        callback = _PreferenceCallback(
+        model = self._ensure_model(total_timesteps)
+        loop = PreferenceCallback(
             self,
             schedule,
             source,
@@ -368,20 +498,26 @@ class PreferenceAgent:
             on_curve,
             eval_points,
             eval_episodes,
-            total_steps,
+            total_timesteps,
+            eval_every_episodes,
         )
-        callback.eval_every_episodes = eval_every_episodes
-        callback.next_eval_episode = self.episodes + eval_every_episodes
-        callback.random_until = random_until
-        learner_steps = total_steps - (self.env_steps - start_steps)
-        t_learn = time.perf_counter()
+        if fresh and schedule.initial > 0 and not cfg.pretrain_steps:
+            loop.random_until = self._random_policy_round(schedule, source, total_timesteps)
+        learner_steps = total_timesteps - (self.env_steps - start_steps)
         if cfg.pretrain_steps and fresh:
-            self.reward.explore = StateEntropyReward(cfg.entropy_k, device=self.device)
-            callback.pretrain_until = self.env_steps + min(cfg.pretrain_steps, learner_steps)
-        if learner_steps > 0:
-            model.learn(learner_steps, callback=callback, reset_num_timesteps=False)
+            self.reward.explore = pretraining_reward(model, cfg.entropy_k, self.device)
+            loop.pretrain_until = self.env_steps + min(cfg.pretrain_steps, learner_steps)
+        t_learn = time.perf_counter()
+        if learner_steps > 0:  # train the learner; the loop runs the other phases between rollouts
+            callbacks = [loop, *(callback if isinstance(callback, list) else [callback])]
+            model.learn(
+                learner_steps,
+                callback=[c for c in callbacks if c is not None],
+                reset_num_timesteps=False,
+                progress_bar=progress_bar,
+            )
         learn_seconds = time.perf_counter() - t_learn
-        callback.finish()
+        loop.finish()
         return {
             "env_steps": self.env_steps - start_steps,
             "learner_steps": max(0, learner_steps),
@@ -396,13 +532,38 @@ class PreferenceAgent:
             },
         }
 
+    def _random_policy_round(
+        self, schedule: LabelSchedule, source: LabelSource, total_timesteps: int
+    ) -> int | None:
+        """The first round on a uniformly random policy's clips (25% of the labels).
+
+        On-policy learners: collect clips, select, ask, fit now. Off-policy learners' own
+        warm-up acts uniformly at random: its clips are the random-policy share and its
+        transitions stay in the replay buffer; returns the env steps at which to ask them.
+        """
+        steps = self.config.random_policy_steps or min(
+            self.segment_length * 2 * schedule.initial, total_timesteps // 10
+        )
+        steps = max(self.n_envs, steps)
+        model = self._ensure_model(total_timesteps)
+        if is_off_policy(model):
+            model.learning_starts = max(model.learning_starts, steps)
+            return self.env_steps + steps
+        self.collect_random(steps)
+        self.ask(self.select_queries(schedule.initial), source)
+        self.absorb(source)
+        self.pool.clear()
+        return None
+
     def evaluate(self, episodes: int = 10, seed: int = 10_000) -> tuple[float, float]:
-        """Mean and std of the greedy return on the true reward."""
+        """Mean and std of the greedy return on the true reward (best kept in :meth:`stats`)."""
         from hfrl.training.evaluate import evaluate
 
-        return evaluate(
+        mean, std = evaluate(
             self, self.env_id, episodes=episodes, seed=seed, max_steps=self.max_episode_steps
         )
+        self.best_greedy = mean if self.best_greedy is None else max(self.best_greedy, mean)
+        return mean, std
 
     # ----------------------------------------------------------------- persistence
     def save(self, directory: str | Path) -> None:
@@ -433,8 +594,22 @@ class PreferenceAgent:
         self.labels.save(directory / LABELS_FILE)
 
     @classmethod
-    def load(cls, directory: str | Path, device: str | None = None) -> PreferenceAgent:
-        """Rebuild an agent written by :meth:`save`; :meth:`learn` continues from it."""
+    def load(
+        cls,
+        directory: str | Path,
+        device: str | None = None,
+        *,
+        env: Any = None,
+        model: BaseAlgorithm | None = None,
+    ) -> PreferenceAgent:
+        """Rebuild an agent written by :meth:`save`; :meth:`learn` continues from it.
+
+        Nothing in ``directory`` is unpickled or imported (see
+        :mod:`~hfrl.agents.preference.learner_io`). Pass ``env`` and ``model`` again if the
+        agent was built on your own (the weights are loaded into ``model``).
+
+        >>> agent = PreferenceAgent.load("runs/x/agent")  # doctest: +SKIP
+        """
         directory = Path(directory)
         if not (directory / STATE_FILE).exists():
             raise HfrlError(
@@ -447,10 +622,12 @@ class PreferenceAgent:
         if device is not None:
             config = dataclasses.replace(config, device=device)
         agent = cls(
-            state["env_id"],
+            state["env_id"] if env is None else env,
             config=config,
             seed=int(state["seed"]),
             max_episode_steps=state.get("max_episode_steps"),
+            model=model,
+            env_id=str(state["env_id"]),
         )
         agent.ensemble = RewardEnsemble.load(directory / REWARD_DIR, device=agent.device)
         agent.reward.ensemble = agent.ensemble
@@ -460,122 +637,18 @@ class PreferenceAgent:
             agent._calibrate()  # saved before the member spreads were kept with the reward
         legacy_args = learner_args(agent.learner_name, agent._learner_kwargs(), None)
         agent.model, agent.learner_args = load_learner(
-            directory, agent.env, agent.seed, agent.device, agent.learner_name, legacy_args
+            directory, agent.env, agent.seed, agent.device, agent.learner_name, legacy_args, model
         )
         for key in ("env_steps", "episodes", "labels_requested", "fits"):
             setattr(agent, key, int(state[key]))
         return agent
 
 
-class _PreferenceCallback(BaseCallback):
-    """Runs the preference side of the loop between the learner's rollouts."""
+def _fps(env_id: str) -> float:
+    """The env's display rate (30 for an env hfrl does not know)."""
+    from hfrl.envs.make import env_fps
 
-    def __init__(
-        self,
-        agent: PreferenceAgent,
-        schedule: LabelSchedule,
-        source: LabelSource,
-        start_steps: int,
-        start_labels: int,
-        on_curve: CurveFn | None,
-        eval_points: int,
-        eval_episodes: int,
-        total_steps: int,
-    ) -> None:
-        super().__init__()
-        self.agent = agent
-        self.schedule = schedule
-        self.source = source
-        self.start_steps = start_steps
-        self.start_labels = start_labels
-        self.on_curve = on_curve
-        self.eval_episodes = eval_episodes
-        rest = schedule.budget - schedule.initial
-        self.batch = max(1, math.ceil(rest / agent.config.query_rounds)) if rest > 0 else 1
-        self.eval_every = total_steps / eval_points if eval_points > 0 else math.inf
-        self.next_eval = start_steps + self.eval_every
-        self.pretrain_until: int | None = None
-        self.random_until: int | None = None
-        self.eval_every_episodes = 0
-        self.next_eval_episode = 0
-        """Off-policy learners: env steps at which the random warm-up's labels are asked."""
-        self._model_steps0 = 0
-        self._steps0 = 0
-
-    def _on_training_start(self) -> None:
-        self._model_steps0 = self.model.num_timesteps
-        self._steps0 = self.agent.env_steps
-
-    def _sync_steps(self) -> int:
-        a = self.agent
-        a.env_steps = self._steps0 + (self.model.num_timesteps - self._model_steps0)
-        return a.env_steps - self.start_steps
-
-    def _on_step(self) -> bool:
-        dones = self.locals.get("dones")
-        if dones is not None:
-            self.agent.episodes += int(np.sum(dones))
-        return True
-
-    def _on_rollout_end(self) -> None:
-        a = self.agent
-        steps = self._sync_steps()
-        if self.pretrain_until is not None and a.env_steps >= self.pretrain_until:
-            self._end_pretraining()
-        if self.random_until is not None:
-            if a.env_steps < self.random_until:
-                return
-            self.random_until = None
-            a.request_labels(self.schedule.initial, self.source)
-            a.absorb(self.source)
-            a.pool.clear()
-        if self.pretrain_until is None:
-            asked = a.labels_requested - self.start_labels
-            due = self.schedule.due(steps) - asked
-            pending = self.source.pending()
-            room = a.config.max_pending - pending
-            n = min(due, room) if pending else due
-            if n >= self.batch or (n > 0 and steps >= self.schedule.total_steps):
-                a.request_labels(n, self.source)
-            a.absorb(self.source, min_new=min(self.batch, 5))
-        due_by_steps = a.env_steps >= self.next_eval
-        due_by_episodes = self.eval_every_episodes > 0 and a.episodes >= self.next_eval_episode
-        while a.env_steps >= self.next_eval:
-            self.next_eval += self.eval_every
-        while self.eval_every_episodes > 0 and a.episodes >= self.next_eval_episode:
-            self.next_eval_episode += self.eval_every_episodes
-        if due_by_steps or due_by_episodes:
-            self.curve_point()
-
-    def _end_pretraining(self) -> None:
-        a = self.agent
-        self.pretrain_until = None
-        a.reward.explore = None
-        if a.labels_requested == self.start_labels:
-            a.request_labels(max(1, self.schedule.initial), self.source)
-        a.absorb(self.source)
-        if a.reward.trained and is_off_policy(self.model) and a.config.relabel_buffer:
-            relabel_replay_buffer(self.model, a.reward)
-
-    def curve_point(self) -> dict[str, float]:
-        """Evaluate greedily and report one curve point."""
-        from hfrl.effort import DEFAULT_EFFORT
-
-        a = self.agent
-        ret, _ = a.evaluate(self.eval_episodes, seed=a.seed + 10_000)
-        point = {
-            "env_steps": a.env_steps,
-            "episodes": a.episodes,
-            "feedback_count": a.labels.received,
-            "human_seconds": DEFAULT_EFFORT.comparison_seconds(a.labels.received),
-            "return": ret,
-        }
-        if self.on_curve is not None:
-            self.on_curve(point)
-        return point
-
-    def finish(self) -> None:
-        """End pretraining if still on, and learn from the answers that arrived."""
-        if self.pretrain_until is not None:
-            self._end_pretraining()
-        self.agent.absorb(self.source)
+    try:
+        return float(env_fps(env_id))
+    except (HfrlError, KeyError, ValueError):
+        return 30.0
