@@ -89,19 +89,19 @@ class PreferenceAgent:
     """Learns a reward from clip comparisons and trains an SB3 learner on it.
 
     Args:
-        env: An env id (the agent makes its vectorised envs), or your own vectorised env:
-            an SB3 ``VecEnv`` (any wrappers, ``SubprocVecEnv``; ``VecNormalize`` and
-            ``VecFrameStack`` are refused under the learned reward) or a
-            ``gymnasium.vector.VectorEnv``.
+        env_id: An env id (the agent makes its vectorised envs); or your own vectorised env
+            in its place (same as ``venv=``).
         observation_space: Unused (the env gives it); accepted for the common agent signature.
         action_space: Unused, likewise.
         config: How to learn; None: the presets table's settings for the env
             (:func:`hfrl.presets.resolve_agent_config`).
         seed: Seeds the envs, learner, reward ensemble and query sampling.
         max_episode_steps: Optional time limit on training episodes (envs made by the agent).
-        model: Your own SB3 model (PPO, A2C, SAC, TD3, DDPG or DQN) built on ``env``; the
+        venv: Your own vectorised env: an SB3 ``VecEnv`` (any wrappers, ``SubprocVecEnv``;
+            ``VecNormalize`` and ``VecFrameStack`` are refused under the learned reward) or a
+            ``gymnasium.vector.VectorEnv``; ``env_id`` then names it where it has no spec.
+        model: Your own SB3 model (PPO, A2C, SAC, TD3, DDPG or DQN) built on ``venv``; the
             agent moves it onto the learned-reward wrapper. None: built from the config.
-        env_id: Names your env where it has no Gymnasium spec (clips, evaluation).
 
     >>> from stable_baselines3 import PPO
     >>> from stable_baselines3.common.env_util import make_vec_env
@@ -117,23 +117,28 @@ class PreferenceAgent:
 
     def __init__(
         self,
-        env: str | VecEnv | Any,
+        env_id: str | VecEnv | Any = None,
         observation_space: Any = None,
         action_space: Any = None,
         config: PreferenceConfig | None = None,
         seed: int = 0,
         max_episode_steps: int | None = None,
         *,
+        venv: VecEnv | Any = None,
         model: BaseAlgorithm | None = None,
-        env_id: str | None = None,
     ) -> None:
         from gymnasium import spaces
 
         del observation_space, action_space
-        user_env = not isinstance(env, str)
-        venv = as_vec_env(env) if user_env else None
-        self.env_id = (env_id or _env_id_of(venv) or "custom") if user_env else str(env)
-        env_id = self.env_id
+        if env_id is not None and not isinstance(env_id, str):
+            env_id, venv = None, env_id  # PreferenceAgent(my_venv, ...)
+        if venv is not None:
+            venv = as_vec_env(venv)
+            env_id = env_id or _env_id_of(venv) or "custom"
+        elif env_id is None:
+            raise HfrlError("PreferenceAgent needs an env id or a vectorised env (venv=...)")
+        user_env = venv is not None
+        self.env_id = str(env_id)
         if config is None:
             from hfrl.presets import resolve_agent_config
 
@@ -557,7 +562,7 @@ class PreferenceAgent:
 
     def evaluate(self, episodes: int = 10, seed: int = 10_000) -> tuple[float, float]:
         """Mean and std of the greedy return on the true reward (best kept in :meth:`stats`)."""
-        from hfrl.training.evaluate import evaluate
+        from hfrl.envs.evaluation import evaluate
 
         mean, std = evaluate(
             self, self.env_id, episodes=episodes, seed=seed, max_steps=self.max_episode_steps
@@ -622,12 +627,12 @@ class PreferenceAgent:
         if device is not None:
             config = dataclasses.replace(config, device=device)
         agent = cls(
-            state["env_id"] if env is None else env,
+            str(state["env_id"]),
             config=config,
             seed=int(state["seed"]),
             max_episode_steps=state.get("max_episode_steps"),
+            venv=env,
             model=model,
-            env_id=str(state["env_id"]),
         )
         agent.ensemble = RewardEnsemble.load(directory / REWARD_DIR, device=agent.device)
         agent.reward.ensemble = agent.ensemble
