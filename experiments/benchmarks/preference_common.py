@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import torch
 from hfrl.agents.preference import PreferenceAgent
-from hfrl.agents.preference.config import PreferenceConfig
 from hfrl.agents.preference.learners import build_learner, learner_preset, resolve_learner_name
 
 from hfrl.teachers.presets import make_teacher
@@ -26,6 +25,8 @@ class RunResult:
     """Env steps used."""
     labels: int
     """Comparisons answered (0 for the true-reward reference)."""
+    cpu_seconds: float = 0.0
+    """CPU time of this process during training (robust to other processes' load)."""
 
 
 def run_preference(
@@ -33,20 +34,23 @@ def run_preference(
     steps: int,
     labels: int,
     seed: int,
-    learner: str = "auto",
+    learner: str | None = None,
     teacher: str = "oracle",
     eval_episodes: int = 10,
 ) -> RunResult:
-    """Train hfrl's preference agent; score it greedily on the true reward."""
+    """Train hfrl's preference agent at the user defaults (the presets table, CPU); score it
+    greedily on the true reward. ``learner`` overrides the table's learner."""
+    from hfrl.presets import resolve_agent_config
+
     torch.set_num_threads(1)
-    agent = PreferenceAgent(
-        env_id, config=PreferenceConfig(learner=learner, device="cpu"), seed=seed
-    )
-    t0 = time.perf_counter()
+    overrides = {"device": "cpu", **({"learner": learner} if learner else {})}
+    config = resolve_agent_config(PreferenceAgent, env_id, overrides)[0]
+    agent = PreferenceAgent(env_id, config=config, seed=seed)
+    t0, c0 = time.perf_counter(), time.process_time()
     agent.learn(steps, make_teacher(teacher, env_id, seed), labels=labels)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     ret = agent.evaluate(eval_episodes, seed=10_000 + seed)[0]
-    return RunResult(ret, wall, agent.env_steps, agent.labels.received)
+    return RunResult(ret, wall, agent.env_steps, agent.labels.received, cpu)
 
 
 class _Greedy:
@@ -76,8 +80,8 @@ def run_true_reward(
         DummyVecEnv([lambda i=i: make(env_id, seed=seed + i, render_mode=None) for i in range(n)])
     )
     model = build_learner(name, venv, kwargs, seed, "cpu", steps)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     model.learn(steps)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     ret = evaluate(_Greedy(model), env_id, episodes=eval_episodes, seed=10_000 + seed)[0]
-    return RunResult(ret, wall, int(model.num_timesteps), 0)
+    return RunResult(ret, wall, int(model.num_timesteps), 0, cpu)
