@@ -537,7 +537,7 @@ def greedy_return(
     """
     from hfrl.envs.make import make
 
-    from hfrl.training.evaluate import run_episode
+    from hfrl.envs.evaluation import run_episode
 
     env = make(env_id, seed=seed, render_mode=None)
     returns: list[float] = []

@@ -1,0 +1,365 @@
+"""TAMER+RL (Knox & Stone, AAMAS 2010 and 2012): a person's ratings and the env reward together.
+
+A :class:`~hfrl.agents.tamer.Tamer` learns Ĥ(s, a) from the ratings; a linear SARSA(λ)
+learner (:mod:`hfrl.agents.sarsa`) over the same RBF features learns Q from the
+environment's reward (``Step.true_reward``, the MDP reward TAMER+RL assumes). One setting,
+``combination``, picks how Ĥ enters the RL learner (:mod:`hfrl.agents.tamer_rl_rules`):
+reward shaping, Q augmentation, action biasing or control sharing, or a baseline (``tamer``:
+Ĥ alone; ``rl``: SARSA(λ) alone). β, Ĥ's weight, is annealed per RL episode: β0 · decay^e.
+
+Two settings (``setting``):
+
+* ``sequential`` (Knox & Stone 2010): for the first ``human_episodes`` K episodes TAMER
+  acts and learns Ĥ from the ratings while SARSA(λ) already learns from the env reward of
+  those episodes; then Ĥ is frozen (later ratings are ignored, ``accepts_ratings`` turns
+  False) and the combination acts, with β annealed from episode K on.
+* ``simultaneous`` (Knox & Stone 2012): the combination acts from the first step and the
+  ratings keep training Ĥ while RL learns (in the first K episodes only when K > 0).
+
+β0 and its decay per combination are in :data:`BETA_DEFAULTS`. The papers' forms are kept
+(control sharing's β is a probability, min(β, 1)); their numeric values for β were not
+available to this implementation, so the defaults are this suite's, chosen on MountainCar-v0
+with the simulated ``human`` trainer (docs: ``experiments/results/tamer_rl/``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+from hfrl.agents.common import check_vector_obs
+from hfrl.agents.live_base import LiveAgent
+from hfrl.agents.sarsa import LinearSarsa, SarsaConfig
+from hfrl.agents.tamer import Tamer, TamerConfig
+from hfrl.agents.tamer_rl_rules import (
+    annealed_beta,
+    check_combination,
+    choose_action,
+    selection_values,
+    td_error,
+    uses_ratings,
+    uses_rl,
+)
+
+from hfrl.credit import Credit
+from hfrl.errors import HfrlError
+from hfrl.types import Scalar, Step
+
+__all__ = ["BETA_DEFAULTS", "SETTINGS", "TamerRL", "TamerRLConfig"]
+
+SETTINGS = ("sequential", "simultaneous")
+"""When the ratings train Ĥ: before RL acts (sequential) or while it learns (simultaneous)."""
+
+BETA_DEFAULTS: dict[str, tuple[float, float]] = {
+    # Ĥ in [-1, 1] added to MountainCar's -1 per step: comparable magnitudes.
+    "reward-shaping": (1.0, 0.9),
+    # Ĥ's action gaps against Q's: early Q gaps are small, so β = 1 steers at first.
+    "q-augmentation": (1.0, 0.9),
+    "action-biasing": (1.0, 0.9),
+    # A probability: follow argmax Ĥ on every decision at first, then less and less.
+    "control-sharing": (1.0, 0.9),
+    "tamer": (1.0, 1.0),
+    "rl": (0.0, 1.0),
+}
+"""Combination -> (β0, decay of β per RL episode) when ``beta``/``beta_decay`` are unset."""
+
+
+@dataclass(frozen=True)
+class TamerRLConfig:
+    """Settings of a :class:`TamerRL` agent."""
+
+    combination: str = "action-biasing"
+    """How Ĥ enters RL: ``reward-shaping``, ``q-augmentation``, ``action-biasing``,
+    ``control-sharing``; baselines ``tamer`` (Ĥ alone) and ``rl`` (SARSA(λ) alone)."""
+    setting: str = "sequential"
+    """``sequential``: ratings for the first ``human_episodes`` while TAMER acts, then RL with
+    Ĥ frozen; ``simultaneous``: the combination acts throughout while ratings keep coming."""
+    human_episodes: int = 5
+    """K: episodes in which ratings train Ĥ (sequential: at least 1; simultaneous: 0 = all)."""
+    beta: float | None = None
+    """β0, Ĥ's initial weight; None: the combination's default (:data:`BETA_DEFAULTS`)."""
+    beta_decay: float | None = None
+    """β is multiplied by this after every RL episode; None: the combination's default."""
+    step_size: float = 0.01
+    """SARSA(λ): α per feature on unnormalised RBFs."""
+    trace_decay: float = 0.9
+    """SARSA(λ): λ."""
+    gamma: float = 1.0
+    """SARSA(λ): discount."""
+    epsilon: float = 0.0
+    """SARSA(λ): ε-greedy exploration while learning (not in greedy evaluation)."""
+    trace: str = "accumulating"
+    """SARSA(λ): ``accumulating`` or ``replacing`` traces."""
+    h_step_size: float = 1e-2
+    """Ĥ: TAMER's step size per feature (:class:`~hfrl.agents.tamer.TamerConfig`)."""
+    delay_min: float = 0.2
+    """Ĥ: shortest trainer reaction delay credited (seconds)."""
+    delay_max: float = 0.8
+    """Ĥ: longest trainer reaction delay credited (seconds)."""
+    rbf_centres: int = 0
+    """RBF centres per dimension, shared by Ĥ and Q; 0: 40 for 2-D states, 8 for wider."""
+    rbf_width: float = 0.08
+    """RBF standard deviation as a fraction of each dimension's range (Knox: 0.08)."""
+
+    def __post_init__(self) -> None:
+        check_combination(self.combination)
+        if self.setting not in SETTINGS:
+            raise HfrlError(f"setting must be one of {', '.join(SETTINGS)}, got {self.setting!r}")
+        if self.human_episodes < 0 or (self.setting == "sequential" and self.human_episodes < 1):
+            raise HfrlError(
+                "human_episodes must be >= 1 in the sequential setting (>= 0 in simultaneous)"
+            )
+        if self.beta is not None and self.beta < 0:
+            raise HfrlError(f"beta must be >= 0, got {self.beta}")
+        if self.beta_decay is not None and not (0.0 <= self.beta_decay <= 1.0):
+            raise HfrlError(f"beta_decay must lie in [0, 1], got {self.beta_decay}")
+        self.sarsa_config()  # validates the learner's settings
+
+    def sarsa_config(self) -> SarsaConfig:
+        """The SARSA(λ) learner's settings."""
+        return SarsaConfig(self.step_size, self.trace_decay, self.gamma, self.epsilon, self.trace)
+
+    def tamer_config(self) -> TamerConfig:
+        """The Ĥ learner's settings (linear TAMER over the shared RBFs)."""
+        return TamerConfig(
+            step_size=self.h_step_size,
+            delay_min=self.delay_min,
+            delay_max=self.delay_max,
+            rbf_centres=self.rbf_centres,
+            rbf_width=self.rbf_width,
+        )
+
+    @property
+    def beta0(self) -> float:
+        """β0 in effect."""
+        return BETA_DEFAULTS[self.combination][0] if self.beta is None else self.beta
+
+    @property
+    def decay(self) -> float:
+        """Decay of β per RL episode in effect."""
+        return BETA_DEFAULTS[self.combination][1] if self.beta_decay is None else self.beta_decay
+
+
+_OWN_COUNTERS = ("ratings_used", "ratings_ignored")
+
+
+class TamerRL(LiveAgent):
+    """TAMER+RL agent: Ĥ from ratings, SARSA(λ) from the env reward, combined by one rule.
+
+    Args:
+        env_id: environment id (picks the feature ranges).
+        observation_space: a Box of vector observations.
+        action_space: a Discrete space.
+        config: agent settings.
+        seed: seed of the agent's own random generator (tie-breaks, exploration).
+    """
+
+    name: ClassVar[str] = "tamer-rl"
+    config_class: ClassVar[type] = TamerRLConfig
+
+    def __init__(
+        self,
+        env_id: str,
+        observation_space: Any,
+        action_space: Any,
+        config: TamerRLConfig | None = None,
+        seed: int = 0,
+    ) -> None:
+        super().__init__(env_id, observation_space, action_space, config, seed)
+        check_vector_obs(env_id, observation_space, self.name, "deep-tamer")
+        self.tamer = Tamer(
+            env_id, observation_space, action_space, self.config.tamer_config(), seed
+        )
+        self.features = self.tamer.features
+        self.sarsa = LinearSarsa(self.n_actions, self.features.dim, self.config.sarsa_config())
+        self._next: tuple[np.ndarray, int] | None = None  # SARSA's a' for the next act()
+        self._ratings_until = float("inf")  # last t_wall a rating may have, once K ended
+        self._last_delta = 0.0
+        self._phi_cache: dict[bytes, np.ndarray] = {}
+        self.ratings_used = 0
+        self.ratings_ignored = 0
+
+    # ----------------------------------------------------------------- phases
+    @property
+    def combination(self) -> str:
+        """The combination rule in use."""
+        return self.config.combination
+
+    @property
+    def accepts_ratings(self) -> bool:
+        """Whether a rating given now still trains Ĥ (False once Ĥ is frozen, or for ``rl``)."""
+        k = self.config.human_episodes
+        return uses_ratings(self.combination) and (k == 0 or self.episodes_seen < k)
+
+    def policy_at(self, episode: int) -> str:
+        """The rule acting in ``episode``: TAMER's greedy policy during sequential training,
+        the combination otherwise."""
+        training = self.config.setting == "sequential" and episode < self.config.human_episodes
+        return "tamer" if training and uses_ratings(self.combination) else self.combination
+
+    def beta_at(self, episode: int) -> float:
+        """β in ``episode``: β0 · decay^(episodes since the combination started acting)."""
+        start = self.config.human_episodes if self.config.setting == "sequential" else 0
+        return annealed_beta(self.config.beta0, self.config.decay, episode - start)
+
+    def learns_q_in(self, episode: int) -> bool:
+        """Whether SARSA(λ) learns in ``episode``. Not while TAMER acts in the sequential
+        setting (Knox & Stone 2010 start RL once Ĥ is learnt): Q learnt on TAMER's
+        behaviour from an optimistic zero start values the actions TAMER did not take
+        above the ones it took, and the learner then pushes against Ĥ (measured on
+        MountainCar: stuck at -200 for 25 episodes)."""
+        return uses_rl(self.combination) and self.policy_at(episode) != "tamer"
+
+    @property
+    def policy(self) -> str:
+        """The rule acting now (see :meth:`policy_at`)."""
+        return self.policy_at(self.episodes_seen)
+
+    @property
+    def beta(self) -> float:
+        """Current weight β of Ĥ."""
+        return self.beta_at(self.episodes_seen)
+
+    # ----------------------------------------------------------------- values
+    def _phi(self, obs: np.ndarray) -> np.ndarray:
+        """RBF features of ``obs``; the last few are cached (a step's obs is featurised when
+        acting, recording and updating)."""
+        x = np.asarray(obs, dtype=np.float64)
+        key = x.tobytes()
+        phi = self._phi_cache.get(key)
+        if phi is None:
+            phi = self.features(x)
+            if len(self._phi_cache) >= 4:
+                self._phi_cache.pop(next(iter(self._phi_cache)))
+            self._phi_cache[key] = phi
+        return phi
+
+    def _values(self, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        phi = self._phi(obs)
+        return phi, self.sarsa.values(phi), self.tamer.weights @ phi
+
+    def h_values(self, obs: np.ndarray) -> np.ndarray:
+        """Ĥ(s, ·)."""
+        return self._values(obs)[2]
+
+    def q_values(self, obs: np.ndarray) -> np.ndarray:
+        """Q(s, ·) of the SARSA(λ) learner."""
+        return self._values(obs)[1]
+
+    def action_preferences(self, obs: np.ndarray) -> np.ndarray:
+        """The values the acting rule takes the argmax of (Ĥ while TAMER acts, Q + β·Ĥ, ...;
+        control sharing: Ĥ while β >= 1, then Q)."""
+        _, q, h = self._values(obs)
+        if self.policy == "control-sharing":
+            return h if self.beta >= 1.0 else q
+        return selection_values(self.policy, q, h, self.beta)
+
+    def _choose(self, q: np.ndarray, h: np.ndarray, episode: int, greedy: bool) -> int:
+        policy = self.policy_at(episode)
+        eps = 0.0 if greedy or policy == "tamer" else self.config.epsilon
+        return choose_action(policy, q, h, self.beta_at(episode), eps, self.rng)
+
+    # ----------------------------------------------------------------- Agent protocol
+    def act(self, obs: np.ndarray, greedy: bool = False) -> int:
+        """The acting rule's action; while learning, the a' SARSA already chose for ``obs``."""
+        if not greedy and self._next is not None and np.array_equal(self._next[0], obs):
+            action = self._next[1]
+            self._next = None
+            return action
+        _, q, h = self._values(obs)
+        return self._choose(q, h, self.episodes_seen, greedy)
+
+    def _payload(self, step: Step) -> dict[str, Any]:
+        """What Ĥ learns from a credited step: its observation, action and features."""
+        return {
+            "obs": np.asarray(step.obs, np.float64),
+            "action": int(step.action),
+            "phi": self._phi(step.obs),
+        }
+
+    def _on_observe(self, step: Step, shown: Any) -> None:
+        """One SARSA(λ) update on the env reward; the end of the rated episodes."""
+        episode = self.episodes_seen - int(step.done)  # the counters have already moved
+        if self.learns_q_in(episode):
+            self._sarsa_update(step, episode)
+        if step.done:
+            self.sarsa.end_episode()
+            self._next = None
+            if self.episodes_seen == self.config.human_episodes:  # the last rated one ended
+                self._ratings_until = float(step.t_wall) + self.config.delay_max + 1e-9
+
+    def _sarsa_update(self, step: Step, episode: int) -> None:
+        phi, q, h = self._values(step.obs)
+        a = int(step.action)
+        a_next, q_next, h_next = 0, 0.0, 0.0
+        if not step.terminated:  # bootstrap, also from a time-limit cut
+            _, qn, hn = self._values(step.next_obs)
+            a_next = self._choose(qn, hn, episode, greedy=False)
+            q_next, h_next = float(qn[a_next]), float(hn[a_next])
+            if not step.truncated:
+                self._next = (np.array(step.next_obs, copy=True), a_next)
+        delta = td_error(
+            self.combination,
+            float(step.true_reward),
+            float(q[a]),
+            float(h[a]),
+            q_next,
+            h_next,
+            self.beta_at(episode),
+            self.config.gamma,
+            bool(step.terminated),
+        )
+        self.sarsa.step(phi, a, delta)
+        self._last_delta = delta
+        self.updates += 1
+
+    def _learn(self, feedback: Scalar, credit: Credit) -> None:
+        """Train Ĥ with a rating while ratings are accepted; count it as ignored otherwise.
+
+        A rating may arrive just after the last rated episode ended (the trainer's delay):
+        it still credits that episode's last steps, up to ``delay_max`` later.
+        """
+        if not uses_ratings(self.combination) or float(feedback.t_wall) > self._ratings_until:
+            self.ratings_ignored += 1
+            return
+        self.tamer._learn(feedback, credit)
+        self.ratings_used += 1
+
+    def update(self) -> dict[str, float]:
+        """Learning happens in :meth:`observe` and :meth:`give`; report statistics."""
+        return {
+            "feedback": float(self.feedback_count),
+            "ratings_used": float(self.ratings_used),
+            "ratings_ignored": float(self.ratings_ignored),
+            "beta": self.beta,
+            "td_error": self._last_delta,
+        }
+
+    # ----------------------------------------------------------------- persistence
+    def _meta(self) -> dict[str, Any]:
+        return {
+            **{k: getattr(self, k) for k in _OWN_COUNTERS},
+            "ratings_until": None if self._ratings_until == float("inf") else self._ratings_until,
+            "next_action": None if self._next is None else self._next[1],
+        }
+
+    def _save_state(self, directory: Path) -> None:
+        """``tamer_rl.npz``: Ĥ's weights, Q's weights and traces, SARSA's pending a'."""
+        arrays = {"h": self.tamer.weights, "q": self.sarsa.weights, "traces": self.sarsa.traces}
+        if self._next is not None:
+            arrays["next_obs"] = self._next[0]
+        np.savez(directory / "tamer_rl.npz", **arrays)
+
+    def _load_state(self, directory: Path, meta: dict[str, Any]) -> None:
+        with np.load(directory / "tamer_rl.npz", allow_pickle=False) as z:
+            self.tamer.weights = z["h"].copy()
+            self.sarsa.weights = z["q"].copy()
+            self.sarsa.traces = z["traces"].copy()
+            if meta["next_action"] is not None:
+                self._next = (z["next_obs"].copy(), int(meta["next_action"]))
+        if meta["ratings_until"] is not None:
+            self._ratings_until = float(meta["ratings_until"])
+        for k in _OWN_COUNTERS:
+            setattr(self, k, int(meta[k]))
