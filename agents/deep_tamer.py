@@ -98,6 +98,24 @@ class DeepTamerConfig:
     device: str = "auto"
     """Torch device: ``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda"``."""
 
+    field_ranges: ClassVar[dict[str, str]] = {
+        "hidden": ">= 1",
+        "lr": "> 0",
+        "delay_min": ">= 0",
+        "delay_max": "> 0",
+        "buffer_size": ">= 1",
+        "batch_size": ">= 1",
+        "replay_every": ">= 1",
+        "min_credit": ">= 0",
+        "autoencoder_frames": ">= 0",
+        "normalize_frames": ">= 0",
+        "autoencoder_epochs": ">= 0",
+        "explore": "[0, 1]",
+        "max_replay_backlog": ">= 1",
+        "frame_seconds": "> 0",
+    }
+    """Allowed values, checked by :func:`hfrl.config.config_from_dict` (``--set``, suites)."""
+
 
 HNet = ObsNet
 """Ĥ(s, ·): an MLP over scaled vector states, or a CNN encoder plus an MLP head."""
