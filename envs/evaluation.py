@@ -1,4 +1,5 @@
-"""Greedy evaluation on the true reward, shared by every agent."""
+"""Greedy evaluation on the true reward, shared by every agent (and by the agents that
+evaluate themselves while learning, so it sits in the envs layer, below the agents)."""
 
 from __future__ import annotations
 

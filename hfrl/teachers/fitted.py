@@ -126,7 +126,7 @@ def build_fitted(name: str, env_id: str, seed: int, oracle: Any = None) -> Any:
     from hfrl.teachers.scalar import ScalarTrainer
 
     if oracle is None:
-        from hfrl.envs.experts import get_expert  # envs sit above the core: import late
+        from hfrl.experts import get_expert
 
         oracle = ExpertAgreementOracle(get_expert(env_id))
     return ScalarTrainer(config, oracle, seed=seed, name=label)

@@ -142,7 +142,7 @@ def make_policy_dependent_trainer(
     base, changes = PD_PRESETS[preset]
     config = apply_overrides(replace(SCALAR_PRESETS[base], **changes), overrides or {})
     if expert is None:
-        from hfrl.envs.experts import get_expert  # envs sit above the core: import late
+        from hfrl.experts import get_expert
 
         expert = get_expert(env_id)
     oracle = PolicyDependentOracle(expert)

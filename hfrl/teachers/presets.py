@@ -190,7 +190,7 @@ def _scalar_factory(preset: str) -> TeacherFactory:
     ) -> ScalarTrainer:
         config = apply_overrides(SCALAR_PRESETS[preset], overrides)
         if oracle is None:
-            from hfrl.envs.experts import get_expert  # envs sit above the core: import late
+            from hfrl.experts import get_expert
 
             oracle = ExpertAgreementOracle(get_expert(env_id))
         return ScalarTrainer(config, oracle, seed=seed, name=preset)

@@ -4,7 +4,10 @@ A simulated B-Pref teacher labels clip pairs; the agent's SB3 learner trains on 
 reward. Writes ``config.json``, ``curve.csv`` (greedy true return against env steps,
 labels and human seconds) and ``summary.json`` with the same fields as the other agents:
 ``feedback_count`` is the number of comparisons answered (skips included) and
-``human_seconds`` their cost under :data:`hfrl.effort.DEFAULT_EFFORT`.
+``human_seconds`` their cost under :data:`hfrl.effort.DEFAULT_EFFORT`. SB3's logger writes
+``logs/progress.csv`` (and TensorBoard events when installed): the learner's ``train/...``
+and ``rollout/...`` beside the reward model's ``reward/...``. A progress bar shows on a
+terminal (not with ``--no-progress``).
 """
 
 from __future__ import annotations
@@ -33,12 +36,15 @@ def run_preference_training(args: argparse.Namespace, recorder: Any) -> int:
     """
     import torch
 
+    from hfrl.agents.builder import agent_config
     from hfrl.agents.preference import PreferenceAgent
-    from hfrl.agents.preference.config import PreferenceConfig
-    from hfrl.config import config_from_dict, config_to_dict
+    from hfrl.agents.preference.stats import log_values
+    from hfrl.config import config_to_dict
     from hfrl.effort import DEFAULT_EFFORT
     from hfrl.seeding import seed_everything
-    from hfrl.teachers.presets import make_teacher, teacher_kind, teacher_params
+    from hfrl.teachers.presets import make_teacher, teacher_kind, teacher_names, teacher_params
+    from hfrl.training.logs import LOG_DIR, run_logger
+    from hfrl.training.preference_progress import PreferenceProgress, progress_wanted
 
     if getattr(args, "episodes", None) is not None:
         raise HfrlError("preference agents train for a number of env steps: use --steps N")
@@ -50,11 +56,12 @@ def run_preference_training(args: argparse.Namespace, recorder: Any) -> int:
     if eval_episodes < 1:
         raise HfrlError("--eval-episodes must be at least 1")
     if teacher_kind(args.teacher) != "preference":
+        comparing = [n for n in teacher_names() if teacher_kind(n) == "preference"]
         raise HfrlError(
             f"teacher {args.teacher!r} gives live ratings; preference agents need a "
-            "comparison teacher: oracle, stoc, mistake, skip, equal or myopic"
+            f"comparison teacher: {', '.join(comparing)}"
         )
-    from hfrl.cli.train import parse_overrides
+    from hfrl.overrides import parse_overrides
 
     overrides = parse_overrides(getattr(args, "overrides", []) or [])
     if getattr(args, "learner", None):
@@ -62,7 +69,7 @@ def run_preference_training(args: argparse.Namespace, recorder: Any) -> int:
     device = getattr(args, "device", "auto")
     if device and device != "auto":
         overrides.setdefault("device", device)
-    config = config_from_dict(PreferenceConfig, overrides)
+    config, sources = agent_config("preference", args.env, overrides)
 
     torch.set_num_threads(1)
     seed_everything(args.seed)
@@ -83,8 +90,16 @@ def run_preference_training(args: argparse.Namespace, recorder: Any) -> int:
         "eval_episodes": eval_episodes,
         "max_episode_steps": args.max_episode_steps,
         "agent_config": config_to_dict(config),
+        "agent_config_sources": sources,
     }
     recorder.write_config(run_config)
+    verbose = int(config.learner_kwargs.get("verbose", 0) or 0)
+    logger = run_logger(Path(recorder.out_dir) / LOG_DIR, stdout=verbose >= 1)
+    agent.set_logger(logger)
+    progress = None
+    if progress_wanted(bool(getattr(args, "no_progress", False))):
+        title = f"preference ({agent.learner_name}) on {args.env}"
+        progress = PreferenceProgress(agent, steps, title)
     best = float("-inf")
 
     def on_curve(point: dict[str, float]) -> None:
@@ -94,17 +109,27 @@ def run_preference_training(args: argparse.Namespace, recorder: Any) -> int:
 
     every = int(getattr(args, "eval_every", 0) or 0)
     t0 = time.perf_counter()
-    stats = agent.learn(
-        steps,
-        teacher,
-        labels=labels,
-        on_curve=on_curve,
-        eval_points=0 if every else 10,
-        eval_episodes=min(3, eval_episodes),
-        eval_every_episodes=every,
-    )
+    try:
+        stats = agent.learn(
+            steps,
+            teacher,
+            labels=labels,
+            on_curve=on_curve,
+            eval_points=0 if every else 10,
+            eval_episodes=min(3, eval_episodes),
+            eval_every_episodes=every,
+            callback=progress,
+        )
+    finally:
+        if progress is not None:
+            progress.close()
     train_seconds = time.perf_counter() - t0
     mean, std = agent.evaluate(eval_episodes, seed=args.seed + 10_000)
+    for key, value in log_values(agent.stats()).items():
+        logger.record(key, value)
+    logger.record("eval/mean_reward", mean)
+    logger.dump(agent.env_steps)
+    logger.close()
     feedback = agent.labels.received
     human = DEFAULT_EFFORT.comparison_seconds(feedback)
     recorder.log_point(
@@ -137,6 +162,7 @@ def run_preference_training(args: argparse.Namespace, recorder: Any) -> int:
         "eval_return_std": std,
         "best_curve_return": max(best, mean),
         "agent_config": config_to_dict(config),
+        "agent_config_sources": sources,
         "agent_dir": str(agent_dir),
     }
     recorder.write_summary(summary)

@@ -34,16 +34,16 @@ class FakeExpert:
 
 @pytest.fixture
 def fake_experts(monkeypatch):
-    """Stand in for hfrl.envs.experts (written elsewhere) with a one-expert table."""
+    """Stand in for hfrl.experts (the scripted experts) with a one-expert table."""
     seen = []
 
     def get_expert(env_id):
         seen.append(env_id)
         return FakeExpert()
 
-    module = types.ModuleType("hfrl.envs.experts")
+    module = types.ModuleType("hfrl.experts")
     module.get_expert = get_expert
-    monkeypatch.setitem(sys.modules, "hfrl.envs.experts", module)
+    monkeypatch.setitem(sys.modules, "hfrl.experts", module)
     return seen
 
 
