@@ -7,6 +7,7 @@ trimmed to small budgets); :func:`build_from_args` builds one from plain JSON ar
 
 from __future__ import annotations
 
+import importlib.util
 from typing import Any
 
 from hfrl.agents.preference.config import LEARNER_NAMES
@@ -15,7 +16,7 @@ from stable_baselines3 import A2C, DDPG, DQN, PPO, SAC, TD3
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 
-from hfrl.errors import HfrlError, unknown_name
+from hfrl.errors import HfrlError, missing_extra, unknown_name
 
 LEARNERS: dict[str, type[BaseAlgorithm]] = {
     "ppo": PPO,
@@ -156,6 +157,8 @@ def build_from_args(
     kwargs = {k: _schedule(v) for k, v in args.items()}
     policy = kwargs.pop("policy", "MlpPolicy")
     kwargs.setdefault("verbose", 0)
+    if kwargs.get("tensorboard_log") and importlib.util.find_spec("tensorboard") is None:
+        raise missing_extra("tensorboard_log", "tensorboard")
     try:
         return cls(policy, venv, seed=seed, device=device, **kwargs)
     except (TypeError, ValueError, AssertionError, KeyError) as err:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 
 import numpy as np
@@ -195,9 +196,10 @@ def test_hopper_end_to_end():
     assert np.isfinite(mean) and agent.labels.received == 8
 
 
-def test_cli_writes_summary_and_curve(tmp_path):
+def test_cli_writes_summary_curve_and_logs(tmp_path, monkeypatch):
     from hfrl.cli import main
 
+    monkeypatch.chdir(tmp_path)  # where a tensorboard_log of "tb" would go
     out = tmp_path / "run"
     code = main(
         [
@@ -221,6 +223,8 @@ def test_cli_writes_summary_and_curve(tmp_path):
             "segment_length=10",
             "--set",
             'reward_train={"epochs": 3, "min_steps": 10}',
+            "--set",
+            'learner_kwargs={"tensorboard_log": "tb", "verbose": 1}',
             "--out",
             str(out),
         ]
@@ -235,6 +239,33 @@ def test_cli_writes_summary_and_curve(tmp_path):
     assert len(lines) >= 3
     assert (out / "agent" / "learner.json").exists()
     assert not (out / "agent" / "learner.zip").exists()
+    # SB3's logger: the learner's train/... beside the reward model's reward/...
+    import csv
+
+    rows = list(csv.DictReader((out / "logs" / "progress.csv").open()))
+    keys = set(rows[0])
+    for key in (
+        "reward/labels_asked",
+        "reward/labels_answered",
+        "reward/val_accuracy",
+        "reward/val_loss",
+        "reward/l2_coef",
+        "reward/learned_return",
+        "reward/true_return",
+        "train/policy_loss",
+    ):
+        assert key in keys, key
+    last = rows[-1]
+    assert float(last["reward/labels_answered"]) == 10.0 == float(last["reward/labels_asked"])
+    assert 0.0 <= float(last["reward/val_accuracy"]) <= 1.0
+    if importlib.util.find_spec("tensorboard") is not None:
+        from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+        events = EventAccumulator(str(out / "logs"))
+        events.Reload()
+        tags = set(events.Tags()["scalars"])
+        assert {"reward/labels_asked", "reward/val_accuracy", "train/policy_loss"} <= tags
+        assert events.Scalars("reward/labels_answered")[-1].value == 10.0
     assert main(["train", "preference", "--env", "CartPole-v1", "--teacher", "perfect"]) == 2
 
 
