@@ -106,7 +106,7 @@ class PreferenceAgent:
     >>> from stable_baselines3 import PPO
     >>> from stable_baselines3.common.env_util import make_vec_env
     >>> venv = make_vec_env("CartPole-v1", n_envs=2)
-    >>> agent = PreferenceAgent(venv, model=PPO("MlpPolicy", venv, n_steps=64, verbose=1))
+    >>> agent = PreferenceAgent(venv, model=PPO("MlpPolicy", venv, n_steps=64, device="cpu"))
     >>> agent.learner_name
     'ppo'
     """
