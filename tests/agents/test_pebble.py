@@ -6,7 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from hfrl.agents.preference import PreferenceAgent, PreferenceConfig
+from hfrl.agents.preference import loop as loop_module
 from hfrl.agents.preference.pebble import BufferStateEntropy, knn_distance, reset_critic
+
+from hfrl.teachers.presets import make_teacher
 
 
 @pytest.fixture(autouse=True)
@@ -62,3 +66,34 @@ def test_reset_critic_reinitialises_critic_and_target_and_keeps_the_actor():
     for k, v in model.actor.state_dict().items():
         assert torch.equal(v, actor[k])
     assert not model.critic.optimizer.state
+
+
+def test_pretraining_ends_with_relabel_then_critic_reset(monkeypatch):
+    calls: list[str] = []
+    real_relabel, real_reset = loop_module.relabel_replay_buffer, loop_module.reset_critic
+
+    def relabel(model, reward, *args):
+        calls.append("relabel")
+        return real_relabel(model, reward, *args)
+
+    def reset(model):
+        calls.append("reset")
+        return real_reset(model)
+
+    monkeypatch.setattr(loop_module, "relabel_replay_buffer", relabel)
+    monkeypatch.setattr(loop_module, "reset_critic", reset)
+    cfg = PreferenceConfig(device="cpu", pretrain_steps=240, learner_kwargs={"learning_starts": 80})
+    agent = PreferenceAgent("Pendulum-v1", config=cfg, seed=0)
+    explore: list[object] = []
+    real_train = agent._ensure_model(480).train
+
+    def train(*args, **kwargs):
+        explore.append(agent.reward.explore)
+        return real_train(*args, **kwargs)
+
+    agent.model.train = train
+    agent.learn(480, make_teacher("oracle", "Pendulum-v1", 0), labels=8)
+    assert "reset" in calls and calls.index("reset") > calls.index("relabel")
+    assert any(isinstance(e, BufferStateEntropy) for e in explore)
+    assert explore[-1] is None  # after pretraining the learner trains on the learned reward
+    assert "sample" not in vars(agent.model.replay_buffer)
