@@ -113,6 +113,8 @@ class TeachApp(AppShell):
             (demo mode), or None for a person (or a test posting key events).
         agent_name: shown in the title.
         seed: seed of the first env reset.
+        clock: what steps and ratings are stamped with (``now()``); the wall clock
+            (:class:`~hfrl.clock.RealClock`) unless a script drives simulated time.
     """
 
     help_text = TEACH_HELP
@@ -128,6 +130,7 @@ class TeachApp(AppShell):
         teacher: Any = None,
         agent_name: str = "",
         seed: int = 0,
+        clock: Any = None,
     ) -> None:
         if getattr(agent, "feedback_kind", "scalar") != "scalar":
             raise HfrlError(
@@ -147,8 +150,10 @@ class TeachApp(AppShell):
         self.worker = AgentWorker(agent)
         self.result = TeachResult()
         self.paused = False
+        self.wall = clock if clock is not None else RealClock()
+        """The clock steps are shown and ratings given by."""
         self.loop = LiveLoop(
-            agent, env, RealClock(), session, continue_session(session, agent, time.monotonic())
+            agent, env, self.wall, session, continue_session(session, agent, self.wall.now())
         )
         """The live loop: env, clock, step history, store and agent (shared with hfrl train)."""
         self.obs: Any = None
@@ -158,7 +163,7 @@ class TeachApp(AppShell):
         self.given = 0
         """Ratings the agent has received (on the worker thread)."""
         self.unobserved: Step | None = None
-        self._shown_at = time.monotonic()
+        self._shown_at = self.wall.now()
         self.flash: tuple[float, float] | None = None  # (value, time)
         self.counts = {"plus": 0, "minus": 0}
         self.prior_ratings = prior_counts(session).get("scalars", 0)
@@ -201,7 +206,7 @@ class TeachApp(AppShell):
         self.worker.start()
         self._update_prefs()
         self._draw()
-        self._shown_at = time.monotonic()
+        self._shown_at = self.wall.now()
 
     @property
     def frame_rate(self) -> float:
@@ -225,7 +230,7 @@ class TeachApp(AppShell):
         super()._frame()
         if self._quit:
             return
-        flipped = time.monotonic()
+        flipped = self.wall.now()
         self._fps_meas.append(flipped)
         if not self.paused:
             self._shown_at = flipped
@@ -269,13 +274,13 @@ class TeachApp(AppShell):
         The worker gives it to the agent under the agent lock at once (some agents take an
         SGD step inside ``give``, which must not hold up the frame).
         """
-        t = time.monotonic()
+        t = self.wall.now()
         scalar, credit = self.loop.rate(value, t_wall=t, source=source)  # committed at once
-        pressed = pressed_at if pressed_at is not None else t
+        pressed = pressed_at if pressed_at is not None else time.monotonic()
         self.worker.submit(lambda: self._give(scalar, credit, pressed))
         self.result.ratings += 1
         self.counts["plus" if value > 0 else "minus"] += 1
-        self.flash = (float(value), t)
+        self.flash = (float(value), time.monotonic())
         return scalar
 
     def _give(self, scalar: Scalar, credit: Any, pressed: float) -> None:
