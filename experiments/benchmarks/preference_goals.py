@@ -1,0 +1,73 @@
+"""Issue 11's larger goals, each printed against its figure (the heavier preference runs).
+
+- ``lunarlander``: LunarLander-v3 at the presets' defaults, oracle, at most 1000 labels; goal:
+  greedy return >= 100. Prints the steps and the wall time. Needs the ``box2d`` extra.
+- ``hopper``: Hopper-v5, preference SAC with at most 700 labels against the same SAC on the
+  true reward at the same steps (Christiano et al. matched RL on MuJoCo with about 700
+  labels); goal: the preference return at least that of SAC on the true reward. Needs the
+  ``mujoco`` extra. The default budget (``--steps 100000``) is a reduced CPU budget; the
+  published comparisons ran 1-2M steps (on a GPU when one is lent, pass ``--steps 1000000``).
+- Pong: ``preference_pong.py`` (GPU).
+
+    python experiments/benchmarks/preference_goals.py lunarlander [--steps 300000] [--labels 1000]
+    python experiments/benchmarks/preference_goals.py hopper [--steps 100000] [--labels 700]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from preference_common import run_preference, run_true_reward
+
+LUNAR_GOAL = 100.0
+"""LunarLander-v3: 200 is solved; the issue asks for 100 with at most 1000 labels."""
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("case", choices=("lunarlander", "hopper"))
+    p.add_argument("--steps", type=int)
+    p.add_argument("--labels", type=int)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--eval-episodes", type=int, default=10)
+    args = p.parse_args()
+    load = os.getloadavg()[0]
+    if args.case == "lunarlander":
+        steps, labels = args.steps or 300_000, args.labels or 1000
+        if labels > 1000:
+            p.error("the goal is for at most 1000 labels")
+        r = run_preference(
+            "LunarLander-v3", steps, labels, args.seed, eval_episodes=args.eval_episodes
+        )
+        gap = LUNAR_GOAL - r.greedy_return
+        print(
+            f"LunarLander-v3, {labels} labels, {r.env_steps} steps, seed {args.seed}: return "
+            f"{r.greedy_return:.1f}, wall {r.wall_seconds:.0f} s (CPU {r.cpu_seconds:.0f} s, "
+            f"load {load:.1f}); goal >= {LUNAR_GOAL:.0f}: "
+            + ("MET" if gap <= 0 else f"NOT MET (gap {gap:.1f})")
+        )
+        return 0
+    steps, labels = args.steps or 100_000, args.labels or 700
+    if labels > 700:
+        p.error("the goal is for at most 700 labels")
+    pref = run_preference(
+        "Hopper-v5", steps, labels, args.seed, learner="sac", eval_episodes=args.eval_episodes
+    )
+    true = run_true_reward("Hopper-v5", steps, args.seed, "sac", args.eval_episodes)
+    gap = true.greedy_return - pref.greedy_return
+    print(
+        f"Hopper-v5, {steps} steps, seed {args.seed}, load {load:.1f}: preference SAC "
+        f"({labels} labels) {pref.greedy_return:.1f} in {pref.wall_seconds:.0f} s; SAC on the "
+        f"true reward {true.greedy_return:.1f} in {true.wall_seconds:.0f} s; goal preference >= "
+        f"true reward: " + ("MET" if gap <= 0 else f"NOT MET (gap {gap:.1f})")
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
