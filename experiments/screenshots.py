@@ -48,15 +48,20 @@ def compare_screenshot(
     from hfrl.human_ui.launch import compare_session, session_paths
 
     paths = session_paths(workdir, "screenshot-compare", "compare", "preference", env_id)
-    config = CompareConfig(clip_fps=float(env_fps(env_id)), max_seconds=seconds + 20)
+    config = CompareConfig(
+        clip_fps=float(env_fps(env_id)), max_seconds=seconds + 40, eval_seconds=5.0
+    )
     start = time.monotonic()
     shot: list[Path] = []
 
     def hook(app: CompareApp) -> None:
-        # a pair on screen, mid-clip, after a while of labelling
-        if shot or time.monotonic() - start < seconds or app.current is None:
+        # after a while of labelling: a pair on screen, mid-clip, and the footer saying
+        # whether the reward model agreed with the answer just given
+        now = time.monotonic()
+        if shot or now - start < seconds or app.current is None or not app.result.verdicts:
             return
-        if 0.4 < time.monotonic() - app.shown_at < 0.6:
+        answered = app.flash is not None and app.result.verdicts[-1].t == app.flash[1]
+        if answered and 0.4 < now - app.shown_at < 0.6 and app.returns:
             shot.append(app.screenshot(out))
             app._quit = True
 

@@ -257,13 +257,17 @@ class RandomPairs:
 
     def add_clip(self, seg: Segment) -> bool:
         """Pair ``seg`` with a waiting clip if the rule allows; queue the pair; True if so."""
-        self.queries.spread.add(seg.obs)
+        q = self.queries
+        q.spread.add(seg.obs)
         for other in reversed(self.waiting):
-            if pair_problem(other, seg, self.queries.spread, self.queries.tol) is None:
+            why = pair_problem(other, seg, q.spread, q.tol)
+            if why is not None:
+                q.turned_away[why] = q.turned_away.get(why, 0) + 1
+            else:
                 self.waiting.remove(other)
-                before = self.queries.accepted
-                self.queries.request([(other, seg)])
-                if self.queries.accepted > before:
+                before = q.accepted
+                q.request([(other, seg)])
+                if q.accepted > before:
                     self.pairs += 1
                     return True
         self.waiting.append(seg)

@@ -425,6 +425,7 @@ class CompareApp(AppShell):
         A session closed before the agent was ready keeps its labels in the store only
         (the next run gives them back).
         """
+        self.mark("closing")
         if self.agent is None and self.loader is not None:
             loaded = self.loader.wait(timeout=300)
             if loaded is not None:

@@ -28,7 +28,10 @@ from typing import Any
 HEADLESS_SECONDS = 60.0
 """Session length when no display can open and no ``--max-seconds`` was given."""
 COMPARE_MAX_PENDING = 12
-"""Most comparison queries waiting at once (agent config and the app's queue)."""
+"""Most comparison queries the agent keeps waiting for the person at once."""
+SHOWN_ROOM = 40
+"""Room in the app's queue for pairs the person has on screen or answered and not yet
+handed over (a long learning chunk delays the hand-over): new pairs must not crowd them."""
 
 
 # ---------------------------------------------------------------------- command line
@@ -133,10 +136,7 @@ def start_command(
     from hfrl.envs.make import check_id
     from hfrl.human_ui.window import display_available
 
-    if not (app == "compare" and agent == "preference"):  # its kind is known: no SB3 import
-        from hfrl.agents.registry import get_agent_class
-
-        check_agent_kind(get_agent_class(agent), agent, app, args.env)  # close matches on typos
+    check_agent_name(agent, app, args.env)  # close matches on typos, importing no agent
     check_id(args.env)
     teacher, max_seconds = args.teacher, args.max_seconds
     headless = not display_available()
@@ -151,12 +151,32 @@ def start_command(
             f"Run it on a desktop to {task} yourself.",
             file=sys.stderr,
         )
-    if app != "compare":  # compare loads torch behind its open window (startup.AgentLoader)
-        from hfrl.human_ui.startup import import_learner_stack
-
-        import_learner_stack(args.seed, sb3=False)
     paths = session_paths(args.dir, args.session, app, agent, args.env)
     return Launch(teacher, max_seconds, getattr(args, "max_feedback", None), headless, paths)
+
+
+class _PreferenceKind:
+    """Stands for the preference agent's class in :func:`check_agent_kind` (no SB3 import)."""
+
+    feedback_kind = "preference"
+
+
+def check_agent_name(name: str, app: str, env_id: str) -> None:
+    """Raise a clear error for an unknown or misplaced agent, importing no learner stack.
+
+    A live agent's kind is checked by :func:`teach_session` behind the open window
+    (importing a deep agent imports torch); the preference agent's kind is known here.
+    """
+    from hfrl.agents.registry import AGENTS, get_agent_class
+
+    from hfrl.errors import unknown_name
+
+    if name not in AGENTS:
+        raise unknown_name("agent", name, AGENTS)
+    if name == "preference":
+        check_agent_kind(_PreferenceKind, name, app, env_id)
+    elif app == "compare":
+        check_agent_kind(get_agent_class(name), name, app, env_id)
 
 
 def check_agent_kind(cls: Any, name: str, app: str, env_id: str) -> None:
@@ -250,8 +270,12 @@ def teach_session(
     config: Any = None,
     teacher: str | None = None,
     seed: int = 0,
+    window_first: bool = False,
 ) -> Iterator[Launched]:
     """Open (or resume) a live-rating session and build its app; close it all afterwards.
+
+    With ``window_first`` (what ``hfrl teach`` does) the window opens before torch and the
+    agent load, and says so; torch then gets every core but the window's, and is seeded.
 
     Raises:
         HfrlError: unknown agent, env or teacher; an env that draws no frames; a session
@@ -260,12 +284,21 @@ def teach_session(
     from hfrl.agents.registry import get_agent_class
     from hfrl.envs.make import check_id, make
     from hfrl.human_ui.session import load_or_build_agent, open_session
+    from hfrl.human_ui.startup import import_learner_stack
     from hfrl.human_ui.teach import TeachApp
+    from hfrl.human_ui.window import close_window, show_starting
 
     from hfrl.teachers.policy_dependent import attach_agent
 
-    check_agent_kind(get_agent_class(agent_name), agent_name, "teach", env_id)
     check_id(env_id)
+    if window_first:
+        show_starting(
+            (900, 600),
+            f"hfrl teach - {agent_name} on {env_id}",
+            f"starting: loading torch and the {agent_name} agent",
+        )
+        import_learner_stack(seed, sb3=False)
+    check_agent_kind(get_agent_class(agent_name), agent_name, "teach", env_id)
     env = make(env_id, seed=seed, render_mode="rgb_array")
     store = None
     try:
@@ -289,6 +322,10 @@ def teach_session(
             seed=seed,
         )
         yield Launched(app, loaded, bool(session.resumed))
+    except BaseException:
+        if window_first:
+            close_window()
+        raise
     finally:
         if store is not None:
             store.close()
@@ -393,7 +430,7 @@ def compare_session(
         meta = {"app": "compare", "agent": agent_name, "env_id": env_id, "seed": seed}
         meta.update(teacher_meta(demo, getattr(config, "clip_fps", None)))  # for exports
         store, session = open_session(paths, meta)
-        queries = ScreenedQueries(max_pending=COMPARE_MAX_PENDING)
+        queries = ScreenedQueries(max_pending=COMPARE_MAX_PENDING + SHOWN_ROOM)
         pairs = RandomPairs(RandomClips(env, env_id, clip_length(env_id), seed), queries)
         resumed = bool(session.resumed)
 
@@ -433,6 +470,10 @@ def compare_session(
 
 def run_compare(args: argparse.Namespace) -> Any:
     """``hfrl compare``: start the app behind an open window, run it, report; the result."""
+    if getattr(args, "answer_seconds", 1.0) < 0:
+        from hfrl.errors import HfrlError
+
+        raise HfrlError(f"--answer-seconds must be 0 or more, got {args.answer_seconds:g}")
     launch = start_command(args, "compare", args.agent, "oracle", "compare the clips")
     from hfrl.envs.make import env_fps
     from hfrl.human_ui.compare import CompareConfig
@@ -455,6 +496,8 @@ def run_compare(args: argparse.Namespace) -> Any:
         background=True,
     ) as started:
         app = started.app
+        if app.demo is not None:
+            app.demo.think_seconds = float(getattr(args, "answer_seconds", 1.0))
         if started.resumed:
             print(
                 f"hfrl compare: resuming session {paths.name!r} "
@@ -535,9 +578,8 @@ def greedy_return(
     Returns:
         The mean return and the number of episodes played.
     """
-    from hfrl.envs.make import make
-
     from hfrl.envs.evaluation import run_episode
+    from hfrl.envs.make import make
 
     env = make(env_id, seed=seed, render_mode=None)
     returns: list[float] = []

@@ -1,17 +1,27 @@
-"""Frame times of both pygame apps with learning running in the background.
+"""Frame times, start-up and a person's pace in both pygame apps, learning in the background.
 
 - teach: Deep TAMER on ALE/Bowling-v5 at 30 fps (built as the app builds it: its SGD
   steps and replays in its own thread, ``worker="on"``), a rating key pressed every few
   frames;
 - compare: the preference agent on CartPole-v1, PPO training on the learned reward in the
-  background, the simulated oracle answering each pair after ``--think`` seconds.
+  background, the simulated oracle answering each pair after ``--think`` seconds;
+- startup (issue 14): the real command ``hfrl compare --env CartPole-v1 --teacher oracle
+  --answer-seconds 3`` in a fresh process (under Xvfb when ``Xvfb`` is installed, else SDL's
+  dummy driver): seconds from the command to the window and to the first pair, the
+  comparisons per minute sustained for ``--minutes``, frames spent on the waiting screen,
+  and the learner's env steps per second inside the app against ``hfrl train preference
+  --env CartPole-v1 --labels 50`` run right after it on the same machine;
+- pairs (issue 14): the share of the app's pairs the oracle teacher answers "equal"
+  (can't tell) on CartPole-v1 and MountainCar-v0, random-policy pairs under the pair rule.
 
 Prints the work time per frame (median, p99; the tick's sleep excluded), the key-press to
 agent (teach) or key-press to store (compare) latency, and the gap to the goals: p99 frame
-time <= 33 ms at 30 fps, and a key press reaching the agent within one frame (33 ms). For
-compare it also prints the label rate and how long the screen waited for a pair.
+time <= 33 ms at 30 fps, a key press reaching the agent within one frame (33 ms), window
+<= 1 s, first pair <= 2 s, >= 20 comparisons/min with no waiting frame, learner speed in
+the app >= 0.7 of ``hfrl train``'s. Note the machine's load (printed) beside the figures.
 
-    python experiments/benchmarks/ui_frame_times.py [--frames 300] [--only teach|compare]
+    python experiments/benchmarks/ui_frame_times.py [--frames 300] [--only teach|compare|startup|pairs]
+        [--minutes 10] [--think 0.5]
 """
 
 from __future__ import annotations
@@ -98,7 +108,7 @@ def bench_compare(frames: int, workdir: Path, think: float) -> None:
         app.demo.think_seconds = think
         t0 = time.monotonic()
         r = app.run()
-        steps = int(app.worker.train_step.env_steps)  # type: ignore[attr-defined]
+        steps = int(app.train_step.env_steps)  # type: ignore[union-attr]
         print(
             f"compare (preference + PPO on {env_id}, {FPS:g} fps): {r.labels} labels, "
             f"{steps} learner env steps in the background, {time.monotonic() - t0:.1f} s"
@@ -112,19 +122,208 @@ def bench_compare(frames: int, workdir: Path, think: float) -> None:
     )
 
 
-def main() -> None:
-    import torch
-    from hfrl.human_ui.launch import go_headless
+# ---------------------------------------------------------------------- issue 14
+def child(out: str, argv: list[str]) -> int:
+    """Run ``hfrl ARGV`` in this process; write the compare run's record to ``out`` (JSON)."""
+    import json
 
-    torch.set_num_threads(1)
-    go_headless()
+    import hfrl.human_ui.launch as launch
+
+    from hfrl.cli import main as hfrl_main
+
+    captured = {}
+    original = launch.run_compare
+
+    def capture(args):
+        captured["result"] = original(args)
+        return captured["result"]
+
+    launch.run_compare = capture
+    code = hfrl_main(argv)
+    r = captured.get("result")
+    if r is not None:
+        record = {
+            "events": r.events,
+            "labels": r.labels,
+            "waiting_frames": r.waiting_frames,
+            "waits_s": r.waits_s,
+            "random_pairs": r.random_pairs,
+            "frame_ms": r.frame_ms,
+            "steps_shown": r.steps_shown,
+            "learner_loaded_at_first_pair": r.learner_loaded_at_first_pair,
+            "agreement": [v.agreed for v in r.verdicts],
+        }
+        Path(out).write_text(json.dumps(record))
+    return code
+
+
+def load() -> str:
+    """The 1-minute load average and the core count, for the record."""
+    return f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+
+
+def xvfb_display() -> tuple[object, dict[str, str]]:
+    """Start Xvfb on a free display if it is installed; (process or None, env for the app)."""
+    import shutil
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k not in ("SDL_VIDEODRIVER", "DISPLAY")}
+    if shutil.which("Xvfb") is None:
+        env["SDL_VIDEODRIVER"] = "dummy"
+        return None, env
+    display = ":97"
+    proc = subprocess.Popen(
+        ["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(1.0)
+    env["DISPLAY"] = display
+    return proc, env
+
+
+def bench_startup(workdir: Path, minutes: float, think: float, train_steps: int) -> None:
+    import json
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    xvfb, env = xvfb_display()
+    driver = "Xvfb" if xvfb is not None else "SDL dummy driver (no Xvfb)"
+    out = workdir / "compare_run.json"
+    argv = ["compare", "--env", "CartPole-v1", "--teacher", "oracle"]
+    argv += ["--answer-seconds", f"{think:g}", "--max-seconds", f"{60 * minutes:g}"]
+    argv += ["--session", "bench", "--dir", str(workdir / "app")]
+    print(f"startup: `hfrl {' '.join(argv[:-4])}` ({driver}; {load()})")
+    t0 = time.monotonic()
+    try:
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", str(out), *argv],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        if xvfb is not None:
+            xvfb.terminate()  # type: ignore[attr-defined]
+    if done.returncode != 0:
+        print(done.stderr[-3000:])
+        raise SystemExit(f"the compare run failed (exit {done.returncode})")
+    run = json.loads(out.read_text())
+    ev = {k: v - t0 for k, v in run["events"].items()}
+    window, first = ev["window"], ev["first_pair"]
+    print(
+        f"  command -> window {window:.2f} s (goal <= 1 s: {'met' if window <= 1 else 'MISSED'}), "
+        f"-> first pair {first:.2f} s (goal <= 2 s: {'met' if first <= 2 else 'MISSED'}); "
+        f"learner stack imported {ev['learner_imported']:.1f} s, agent learning "
+        f"{ev['agent_ready']:.1f} s (first pair shown before torch/SB3: "
+        f"{not run['learner_loaded_at_first_pair']})"
+    )
+    session_s = ev["closing"] - window
+    per_min = 60 * run["labels"] / session_s
+    waits = run["waits_s"]
+    ok = per_min >= 20 and run["waiting_frames"] == 0
+    print(
+        f"  pace: {run['labels']} answers in {session_s:.0f} s at {think:g} s per answer = "
+        f"{per_min:.1f} comparisons/min; frames on the waiting screen after the first pair: "
+        f"{run['waiting_frames']} (waits {len(waits)}, longest {max(waits, default=0):.2f} s); "
+        f"goal >= 20/min, no empty queue: {'met' if ok else 'MISSED'}"
+    )
+    f = np.asarray(run["frame_ms"][5:])
+    print(
+        f"  frame work time: median {np.median(f):.1f} ms, p99 {np.percentile(f, 99):.1f} ms "
+        f"(goal p99 <= {GOAL_MS:.1f} ms: {'met' if np.percentile(f, 99) <= GOAL_MS else 'MISSED'}); "
+        f"random-policy pairs made by the app: {run['random_pairs']}"
+    )
+    agreed = run["agreement"]
+    if agreed:
+        last = agreed[-20:]
+        print(
+            f"  reward model agreed before the answer: {sum(last)}/{len(last)} of the last answers"
+        )
+    saved = json.loads((workdir / "app" / "bench" / "agent" / "preference_agent.json").read_text())
+    steps = int(saved["env_steps"])
+    learn_s = ev["closing"] - ev["agent_ready"]
+    app_rate = steps / max(learn_s, 1e-9)
+    print(
+        f"  learner in the app: {steps} env steps in {learn_s:.0f} s = {app_rate:.0f} steps/s "
+        f"(panel showed {run['steps_shown']})"
+    )
+    train_out = workdir / "train"
+    cmd = [sys.executable, "-m", "hfrl", "train", "preference", "--env", "CartPole-v1"]
+    cmd += ["--teacher", "oracle", "--labels", "50", "--steps", str(train_steps)]
+    cmd += ["--out", str(train_out), "--no-progress"]
+    print(
+        f"  baseline: `hfrl train preference --env CartPole-v1 --teacher oracle --labels 50 --steps {train_steps}` ({load()})"
+    )
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        print(done.stderr[-3000:])
+        raise SystemExit("hfrl train failed")
+    summary = json.loads((train_out / "summary.json").read_text())
+    train_rate = summary["env_steps"] / summary["train_seconds"]
+    ratio = app_rate / train_rate
+    print(
+        f"  hfrl train: {summary['env_steps']} env steps in {summary['train_seconds']:.0f} s = "
+        f"{train_rate:.0f} steps/s (greedy return {summary['eval_return_mean']:.1f}); app / train "
+        f"= {ratio:.2f} (goal >= 0.7: {'met' if ratio >= 0.7 else 'MISSED'}; {load()})"
+    )
+
+
+def bench_pairs(pairs: int) -> None:
+    from hfrl.envs.make import make
+    from hfrl.human_ui.clips import RandomClips, RandomPairs, ScreenedQueries, clip_length
+
+    from hfrl.teachers import make_teacher
+    from hfrl.types import EQUAL
+
+    for env_id in ("CartPole-v1", "MountainCar-v0"):
+        queries = ScreenedQueries(max_pending=pairs + 1)
+        clips = RandomClips(
+            make(env_id, seed=0, render_mode="rgb_array"), env_id, clip_length(env_id), 0
+        )
+        maker = RandomPairs(clips, queries)
+        for _ in range(pairs):
+            maker.make_pair()
+        teacher = make_teacher("oracle", env_id, 0)
+        labels = [teacher.compare(q.left, q.right).label for q in iter(queries.next_query, None)]
+        equal = sum(lab == EQUAL for lab in labels)
+        skipped = sum(lab is None for lab in labels)
+        turned = ", ".join(f"{n} {why}" for why, n in queries.turned_away.items()) or "none"
+        print(
+            f"pairs ({env_id}, random policy, clips of {clip_length(env_id)} steps): {len(labels)} "
+            f"pairs shown; oracle says equal (can't tell) on {equal} = {100 * equal / len(labels):.0f}%"
+            f", skips {skipped}; turned away by the pair rule: {turned}"
+        )
+
+
+def main() -> None:
+    import sys
+
+    if len(sys.argv) > 2 and sys.argv[1] == "--child":
+        raise SystemExit(child(sys.argv[2], sys.argv[3:]))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=300)
-    parser.add_argument("--only", choices=("teach", "compare"))
+    parser.add_argument("--only", choices=("teach", "compare", "startup", "pairs"))
     parser.add_argument("--think", type=float, default=0.5, help="demo teacher's answer time")
+    parser.add_argument("--minutes", type=float, default=10.0, help="startup: session length")
+    parser.add_argument("--pace", type=float, default=3.0, help="startup: seconds per answer")
+    parser.add_argument("--train-steps", type=int, default=30_000, help="startup: hfrl train run")
+    parser.add_argument("--pairs", type=int, default=100, help="pairs: pairs per env")
     args = parser.parse_args()
-    print(f"CPU cores visible: {os.cpu_count()}")
+    print(f"CPU cores visible: {os.cpu_count()}; {load()}")
     with tempfile.TemporaryDirectory() as tmp:
+        if args.only in (None, "startup"):  # first: a fresh process, nothing imported yet
+            bench_startup(Path(tmp), args.minutes, args.pace, args.train_steps)
+        if args.only in (None, "pairs"):
+            bench_pairs(args.pairs)
+        if args.only in (None, "teach", "compare"):
+            import torch
+            from hfrl.human_ui.launch import go_headless
+
+            torch.set_num_threads(1)
+            go_headless()
         if args.only in (None, "teach"):
             bench_teach(args.frames, Path(tmp))
         if args.only in (None, "compare"):

@@ -18,6 +18,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--chunk-steps", type=int, default=1024, help="env steps of each background learning chunk"
     )
+    parser.add_argument(
+        "--answer-seconds",
+        type=float,
+        default=1.0,
+        metavar="S",
+        help="demo mode: the simulated teacher answers each pair S seconds after it is shown",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -47,7 +47,9 @@ def _run(args: argparse.Namespace) -> int:
     config = TeachConfig(fps=fps, max_seconds=launch.max_seconds, max_feedback=launch.max_feedback)
     show_learning = launch.headless and launch.teacher is not None
     eval_seed = 10_000 + args.seed
-    with teach_session(args.agent, args.env, paths, config, launch.teacher, args.seed) as started:
+    with teach_session(
+        args.agent, args.env, paths, config, launch.teacher, args.seed, window_first=True
+    ) as started:
         app = started.app
         if started.resumed:
             print(

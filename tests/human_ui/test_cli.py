@@ -90,6 +90,8 @@ def test_compare_shows_random_clips_before_the_learner_loads_and_reports_truly(t
     assert run["learner_loaded_at_first_pair"] is False
     assert run["random_pairs"] >= 1
     assert run["waiting_frames"] == 0
+    saved = json.loads((tmp_path / "C" / "agent" / "preference_agent.json").read_text())
+    assert run["steps_shown"] == saved["env_steps"]  # the panel shows the agent's own count
     with FeedbackStore(tmp_path / "feedback.sqlite", synchronous="NORMAL") as store:
         session = next(s for s in store.sessions() if s.name == "C")
         for rec in store.preference_records(session):
