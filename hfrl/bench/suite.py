@@ -336,11 +336,11 @@ def load_suite(name_or_path: str | Path, *, deep: bool = True) -> Suite:
     ck.check_types(suite, SUITE_KEYS, ("suite",))
     seeds = suite["seeds"]
     if not seeds or not all(
-        isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds
+        isinstance(s, int) and not isinstance(s, bool) and 0 <= s < 2**32 for s in seeds
     ):
         raise ck.error(
             ("suite", "seeds"),
-            f"suite.seeds must be a non-empty array of non-negative integers, got {seeds!r}",
+            f"suite.seeds must be a non-empty array of integers in [0, 2**32), got {seeds!r}",
         )
     if len(set(seeds)) != len(seeds):
         raise ck.error(("suite", "seeds"), "suite.seeds lists a seed twice")

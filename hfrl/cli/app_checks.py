@@ -26,8 +26,10 @@ def check_app_arguments(args: argparse.Namespace, app: str, agent: str) -> None:
     Raises:
         HfrlError: a bad number, session name or folder.
     """
+    from hfrl.cli.train import check_seed
     from hfrl.sessions import check_name
 
+    check_seed(args.seed)
     max_seconds = getattr(args, "max_seconds", None)
     if max_seconds is not None and not (math.isfinite(max_seconds) and max_seconds > 0):
         raise HfrlError(f"--max-seconds must be a positive finite number, got {max_seconds}")

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import math
 import os
 from pathlib import Path
@@ -109,19 +108,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def parse_overrides(items: list[str]) -> dict[str, Any]:
-    """``["a=1", "b=[64, 64]", "c=mlp"]`` -> ``{"a": 1, "b": [64, 64], "c": "mlp"}``."""
-    from hfrl.errors import HfrlError
+    """``--set`` options as a dict (:func:`hfrl.overrides.parse_overrides`)."""
+    from hfrl.overrides import parse_overrides as parse
 
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise HfrlError(f"--set expects KEY=VALUE, got {item!r}")
-        try:
-            out[key.strip()] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key.strip()] = value
-    return out
+    return parse(items)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -235,8 +225,21 @@ def check_numbers(args: argparse.Namespace) -> None:
         value = getattr(args, attr, None)
         if value is not None and value < low:
             raise HfrlError(f"--{attr.replace('_', '-')} must be at least {low}, got {value}")
+    check_seed(args.seed)
     if args.fps is not None and not (math.isfinite(args.fps) and args.fps > 0):
         raise HfrlError(f"--fps must be a positive finite number, got {args.fps}")
+
+
+MAX_SEED = 2**32 - 1
+"""Largest seed every library takes (numpy's SeedSequence words, gymnasium's reset)."""
+
+
+def check_seed(seed: int) -> None:
+    """A seed must be a non-negative integer below 2**32."""
+    from hfrl.errors import HfrlError
+
+    if not 0 <= seed <= MAX_SEED:
+        raise HfrlError(f"--seed must be between 0 and {MAX_SEED}, got {seed}")
 
 
 def agent_overrides(args: argparse.Namespace, cls: type) -> dict[str, Any]:
