@@ -92,6 +92,10 @@ class DeepCoachConfig:
     autoencoder_frames: int = 0
     """Frames (CNN only): pretrain the encoder as an autoencoder on this many random-policy
     frames before learning (0: no pretraining)."""
+    normalize_frames: int = 0
+    """Frames (CNN only): standardise the CNN's input by the per-pixel mean and the RMS
+    deviation of this many random-policy frames before learning (0: plain ``x / 255``),
+    as Deep TAMER's option (small moving objects such as Bowling's ball then register)."""
     autoencoder_epochs: int = 3
     """Passes over the pretraining frames."""
     freeze_encoder: bool = True
