@@ -195,6 +195,27 @@ PRESETS: tuple[PresetRow, ...] = (
         {"fps": 15.0, "lr": 1e-4, "hidden": (256,)},
         "experiments/benchmarks/deep_coach_atari.py (lr 1e-4, head [256], 15 fps)",
     ),
+    # ------------------------------------------------------------------ preferences
+    # The learner's hyper-parameters per env are learners.learner_preset (rl-zoo's, trimmed);
+    # these rows name the learner each task is checked with (tests/slow/test_preference_quality.py).
+    PresetRow(
+        "preference",
+        "CartPole-v1",
+        {"learner": "ppo"},
+        "slow check: 50 labels, 50k steps, 500 on seeds 0-2",
+    ),
+    PresetRow(
+        "preference",
+        "Pendulum-v1",
+        {"learner": "sac"},
+        "slow check: 100 labels, 10k steps (SAC; PPO needs ~20x the steps)",
+    ),
+    PresetRow(
+        "preference",
+        "Acrobot-v1",
+        {"learner": "ppo"},
+        "slow check: 200 labels, 100k steps, -81 / -86 on seeds 0-1",
+    ),
 )
 """The table. Other engineers add rows (preference learners, tuned values)."""
 
