@@ -5,14 +5,20 @@ opportunities: with ``min_interval = 0`` every step is one; otherwise it judges 
 person's pace (see below). At an opportunity it
 
 1. averages the oracle signal over the steps watched since its previous judgement
-   (one step when every step is an opportunity);
+   (one step when every step is an opportunity), or, with ``judge_seconds = g``, over the
+   behaviour it has seen in the last ``g`` seconds (the steps shown during ``[t - g, t]``,
+   each weighted by how long it was on screen then; ``t`` the judgement's time);
 2. decides to rate with probability ``L(t) = max(L_floor, L0 · exp(-(t - t0) / τ))``
    (sparsity ``L0``, fatigue time constant ``τ`` from the first step it watched, ``t0``;
    no fatigue when ``τ`` is None);
 3. rates only if ``|mean| > margin``, giving ``value · sign(mean)``;
 4. flips that rating with probability ``1 - C`` (consistency ``C``);
 5. presses the key after a delay ``d`` drawn from the delay distribution: the returned
-   :class:`~hfrl.types.Scalar` has ``t_wall = step.t_wall + d``. The runner hands it to
+   :class:`~hfrl.types.Scalar` has ``t_wall = step.t_wall + d``. With a span ``g``, ``d``
+   lies in ``[delay_min, delay_max - g]``, so every moment the rating judged was shown
+   ``delay_min`` to ``delay_max`` seconds before the key press: ``delay_min``/``delay_max``
+   bound the lag from what is rated to the press, the quantity Knox & Stone's 0.2-0.8 s
+   window describes. The runner hands it to
    the agent when its clock reaches that time (:class:`FeedbackQueue` does this); the
    agent's credit assignment then spreads it over the steps inside its delay window.
 
@@ -33,7 +39,9 @@ from __future__ import annotations
 
 import dataclasses
 import heapq
+import itertools
 import math
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,6 +79,11 @@ class ScalarTrainerConfig:
     """Lowest rating probability fatigue brings L down to."""
     min_interval: float = 0.0
     """Shortest time in seconds between two key presses (a person's pace); 0 = no pace."""
+    judge_seconds: float | None = None
+    """Span of behaviour one judgement rates, in seconds: the steps shown during the last
+    ``judge_seconds`` before it (weighted by time on screen), and the press then comes
+    ``delay_min`` to ``delay_max - judge_seconds`` later. None: every step watched since the
+    previous judgement, pressed ``delay_min`` to ``delay_max`` after the judgement."""
     value: float = 1.0
     """Magnitude of a rating (Knox's keys: 1, or 10 for a strong key)."""
 
@@ -88,13 +101,20 @@ class ScalarTrainerConfig:
             raise ValueError(f"min_interval must be >= 0, got {self.min_interval}")
         if not (self.value > 0):
             raise ValueError(f"value must be positive, got {self.value}")
+        span = self.judge_seconds
+        if span is not None and not (0 < span < self.delay_max - self.delay_min):
+            raise ValueError(
+                f"judge_seconds must be None or in (0, delay_max - delay_min), got {span}"
+            )
         self.delay_distribution()  # validates the delay bounds
 
     def delay_distribution(self) -> DelayDistribution:
-        """The configured reaction-delay distribution."""
+        """The distribution of the delay from a judgement to its key press (its upper end is
+        ``delay_max - judge_seconds`` when the trainer judges a span)."""
+        hi = self.delay_max - (self.judge_seconds or 0.0)
         if self.delay == "gamma":
-            return GammaDelay(self.gamma_shape, self.gamma_scale, self.delay_min, self.delay_max)
-        return UniformDelay(self.delay_min, self.delay_max)
+            return GammaDelay(self.gamma_shape, self.gamma_scale, self.delay_min, hi)
+        return UniformDelay(self.delay_min, hi)
 
     def rate_probability_at(self, elapsed: float) -> float:
         """L after ``elapsed`` seconds of watching (fatigue applied)."""
@@ -114,16 +134,23 @@ HUMAN = ScalarTrainerConfig(
     consistency=0.9,
     delay_min=0.2,
     delay_max=0.8,
+    judge_seconds=0.3,
     fatigue_tau=1800.0,
     fatigue_floor=0.5,
     min_interval=0.5,
 )
-"""``human``: a person's pace. At most two presses a second (``min_interval`` 0.5 s; with
-the 0.2-0.8 s delay a busy trainer presses about 1.2 times a second); it judges the mean
-oracle signal over the steps it watched since its previous judgement and rates when that
-mean is beyond ±0.2 (at least 60% of the steps agree); 10% of ratings are wrong (C = 0.9);
-delay uniform over [0.2 s, 0.8 s]; slowly tiring: L = exp(-t / 30 min), never below 0.5
-(after 5 minutes L ≈ 0.85)."""
+"""``human``: a person's pace. Each parameter and the figure it follows:
+
+- what a rating is about: the behaviour of the last 0.3 s (``judge_seconds``), pressed
+  0.2-0.5 s later, so every moment it rates was on screen 0.2-0.8 s before the key press:
+  Knox & Stone's (2009) reaction window for TAMER, the window TAMER, COACH and Deep COACH
+  credit by default (Warnell et al.'s 0.2-4 s Deep TAMER window, used on Atari, contains it);
+- pace: at most two presses a second (``min_interval`` 0.5 s; a busy trainer presses about
+  1.5 times a second), the rate of Knox & Stone's and Warnell et al.'s human trainers;
+- judgement: rates when the mean signal over that span is beyond ±0.2 (at least 60% of it
+  agrees), the sign of that mean;
+- mistakes: 10% of ratings have the wrong sign (C = 0.9);
+- fatigue: L = exp(-t / 30 min), never below 0.5 (after 5 minutes L ≈ 0.85)."""
 
 SCALAR_PRESETS: dict[str, ScalarTrainerConfig] = {"perfect": PERFECT, "human": HUMAN}
 """Named scalar trainers."""
@@ -159,6 +186,7 @@ class ScalarTrainer:
         self._next_opportunity = -math.inf
         self._window_sum = 0.0
         self._window_n = 0
+        self._shown: deque[tuple[float, float]] = deque()  # (t_wall, signal), span mode
         self.steps_seen = 0
         self.ratings_given = 0
 
@@ -170,11 +198,20 @@ class ScalarTrainer:
             self._t0 = t
             self._next_opportunity = t + cfg.min_interval
         self.steps_seen += 1
-        self._window_sum += float(self.oracle.signal(step))
+        signal = float(self.oracle.signal(step))
+        self._window_sum += signal
         self._window_n += 1
+        span = cfg.judge_seconds
+        if span is not None:
+            self._shown.append((t, signal))
+            while len(self._shown) > 2 and self._shown[1][0] <= t - span + _EPS_T:
+                self._shown.popleft()  # ended before the span starts
         if t + _EPS_T < self._next_opportunity:
             return None
-        mean = self._window_sum / self._window_n
+        if span is None:
+            mean = self._window_sum / self._window_n
+        else:
+            mean = self._span_mean(t, span, signal)
         self._window_sum, self._window_n = 0.0, 0
         self._next_opportunity = t + cfg.min_interval
         if self._rate_rng.random() >= self.rate_probability(t):
@@ -195,6 +232,17 @@ class ScalarTrainer:
             episode=step.episode,
             source=self.name,
         )
+
+    def _span_mean(self, t: float, span: float, current: float) -> float:
+        """Mean signal of the steps shown during ``[t - span, t]``, weighted by time on screen
+        (the step starting at ``t`` has not been seen yet; alone, it is judged itself)."""
+        num = den = 0.0
+        for (t0, value), (t1, _) in itertools.pairwise(self._shown):
+            overlap = min(t1, t) - max(t0, t - span)
+            if overlap > _EPS_T:
+                num += overlap * value
+                den += overlap
+        return num / den if den > 0 else current
 
     def rate_probability(self, t: float) -> float:
         """L at clock time ``t`` (fatigue counted from the first step watched)."""

@@ -226,3 +226,28 @@ def test_bad_config_rejected_and_params_are_json():
     data = json.loads(json.dumps(params))
     assert data["consistency"] == 0.9 and data["min_interval"] == 0.5
     assert data["oracle"].startswith("expert-agreement")
+
+
+def test_human_rates_what_it_saw_within_knox_window():
+    # Every moment a `human` rating judges was on screen 0.2-0.8 s before the key press
+    # (Knox & Stone's window): the span [t - 0.3, t] judged at t, pressed 0.2-0.5 s later.
+    assert HUMAN.judge_seconds == 0.3
+    d = HUMAN.delay_distribution()
+    assert (d.lo, d.hi) == (0.2, 0.5)
+    trainer = ScalarTrainer(HUMAN, ConstantOracle(1.0), seed=9)
+    steps = make_steps(9000, fps=10)
+    lags = np.array([r.t_wall - s.t_wall for s in steps if (r := trainer.rate(s)) is not None])
+    assert len(lags) > 1000
+    assert lags.min() >= 0.2 - 1e-9 and lags.max() <= 0.5 + 1e-9
+
+
+def test_span_judgement_weights_steps_by_time_seen():
+    # 4 fps: at t the span [t - 0.3, t] is the previous step (0.25 s) and 0.05 s of the one
+    # before; the step starting at t is not seen yet.
+    cfg = ScalarTrainerConfig(judge_seconds=0.3, margin=0.5, min_interval=0.0)
+    trainer = ScalarTrainer(cfg, SequenceOracle([-1.0, 1.0, -1.0]), seed=3)
+    ratings = [trainer.rate(s) for s in make_steps(3, fps=4)]
+    # judged at step 2: (0.05 * -1 + 0.25 * 1) / 0.3 = 0.67 > margin -> +1
+    assert ratings[2] is not None and ratings[2].value == 1.0
+    with pytest.raises(ValueError, match="judge_seconds"):
+        ScalarTrainerConfig(judge_seconds=0.7)
