@@ -145,6 +145,8 @@ class CompareResult(AppResult):
     """Pairs of random-policy clips the app made itself (start-up, or an empty queue)."""
     learner_loaded_at_first_pair: bool | None = None
     """Whether torch or SB3 had been imported when the first pair went on screen."""
+    frames_before_agent: int = 0
+    """Frames drawn before the agent was attached (start-up; torch's import stalls some)."""
     steps_shown: int | None = None
     """The panel's "agent training steps" when the session closed (the agent's own count)."""
     verdicts: list[Verdict] = field(default_factory=list)
@@ -186,24 +188,28 @@ class LearnInChunks:
     Before each chunk the queue is topped up to ``target_waiting`` pairs nobody has seen
     yet: first from the agent's pool of recent clips (``request_labels``, picked by
     ensemble disagreement), and what the pool cannot give is asked of the chunk itself
-    (``agent.learn(chunk_steps, source=queries, labels=n)``, which also takes in the
-    answers at its rollout ends). The first chunks are shorter (``first_chunk_steps``,
-    doubling up to ``chunk_steps``), so the first pairs come soon after the start.
+    (``agent.learn(steps, source=queries, labels=n)``, which also takes in the answers at
+    its rollout ends). Chunks last about ``chunk_seconds`` whatever the machine's speed
+    (their step count follows the measured rate, between ``first_chunk_steps`` and
+    ``chunk_steps``), so fresh pairs and the person's answers meet every few seconds.
     """
 
     def __init__(
         self,
         agent: Any,
         queries: Any,
-        chunk_steps: int = 1024,
+        chunk_steps: int = 4096,
         target_waiting: int = 6,
         first_chunk_steps: int = 256,
+        chunk_seconds: float = 2.0,
     ) -> None:
         self.agent = agent
         self.queries = queries
-        self.chunk_steps = chunk_steps
+        self.chunk_steps = max(1, chunk_steps)
+        self.min_steps = max(1, min(first_chunk_steps, self.chunk_steps))
+        self.chunk_seconds = chunk_seconds
         self.target_waiting = target_waiting
-        self.next_chunk = max(1, min(first_chunk_steps, chunk_steps))
+        self.next_chunk = self.min_steps
         self.env_steps = int(getattr(agent, "env_steps", 0))
         self.stats: dict[str, float] = {}
         self.taken: Callable[[], int] = lambda: 0
@@ -219,14 +225,17 @@ class LearnInChunks:
         request = getattr(self.agent, "request_labels", None)
         if want and callable(request):
             want -= int(request(want, self.queries))
-        chunk, self.next_chunk = self.next_chunk, min(self.chunk_steps, 2 * self.next_chunk)
-        out = self.agent.learn(chunk, source=self.queries, labels=want)
-        self.env_steps += int(out.get("env_steps", 0))
+        t0 = time.perf_counter()
+        out = self.agent.learn(self.next_chunk, source=self.queries, labels=want)
+        seconds = time.perf_counter() - t0
+        steps = int(out.get("env_steps", 0))
+        self.env_steps += steps
+        if steps > 0 and seconds > 0:  # the next chunk lasts about chunk_seconds
+            rate = steps / seconds
+            self.next_chunk = int(
+                min(self.chunk_steps, max(self.min_steps, rate * self.chunk_seconds))
+            )
         flat = {k: float(v) for k, v in out.items() if isinstance(v, (int, float))}
-        for v in out.values():
-            if isinstance(v, dict):
-                flat.update({k: float(x) for k, x in v.items() if isinstance(x, (int, float))})
-        flat["env_steps"] = float(self.env_steps)
         flat["queries_unseen"] = float(self.unseen())
         self.stats.update(flat)
         return dict(self.stats)
@@ -349,6 +358,7 @@ class CompareApp(AppShell):
         """Start learning, mid-run, with the agent the loader built (a ``LoadedAgent``)."""
         self._take_agent(loaded)
         self.mark("agent_ready")
+        self.result.frames_before_agent = self.result.frames
         self.worker.start()
         self.worker.request_update()
 
@@ -472,11 +482,15 @@ class CompareApp(AppShell):
             self.result.random_pairs = self.random_pairs.pairs
 
     def _needs_random_pairs(self) -> bool:
-        """Random pairs are made while the learner loads, and when the learner falls behind."""
+        """Random pairs are made while the learner loads, and when its pairs ran out.
+
+        Then the person is looking at the last pair there is: the app makes the next one in
+        the frames' spare time (and at once, should the queue be empty at an answer).
+        """
         unseen = self.unseen()
         if self.agent is None:
             return unseen < BOOTSTRAP_WAITING
-        return unseen <= 1
+        return unseen == 0
 
     def unseen(self) -> int:
         """Pairs waiting in the queue that nobody has seen yet."""

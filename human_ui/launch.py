@@ -378,7 +378,7 @@ def compare_session(
     teacher: str | None = None,
     seed: int = 0,
     agent_name: str = "preference",
-    chunk_steps: int = 1024,
+    chunk_steps: int = 4096,
     background: bool = False,
 ) -> Iterator[Launched]:
     """Open (or resume) a clip-comparison session and build its app; close the store after.

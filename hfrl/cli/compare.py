@@ -16,7 +16,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_session_arguments(parser, "CartPole-v1, ALE/Pong-v5", feedback="labels")
     parser.add_argument("--agent", default="preference", help="agent learning from comparisons")
     parser.add_argument(
-        "--chunk-steps", type=int, default=1024, help="env steps of each background learning chunk"
+        "--chunk-steps",
+        type=int,
+        default=4096,
+        help="most env steps of one background learning chunk (chunks last about 2 s)",
     )
     parser.add_argument(
         "--answer-seconds",
