@@ -98,7 +98,7 @@ def run_preference_training(args: argparse.Namespace, recorder: Any) -> int:
     agent.set_logger(logger)
     progress = None
     if progress_wanted(bool(getattr(args, "no_progress", False))):
-        title = f"preference ({agent.learner_name}) on {args.env}"
+        title = f"{agent.learner_name} {args.env}"
         progress = PreferenceProgress(agent, steps, title)
     best = float("-inf")
 

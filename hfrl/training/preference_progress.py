@@ -60,6 +60,7 @@ class PreferenceProgress(BaseCallback):
             TextColumn,
             TimeRemainingColumn,
         )
+        from rich.table import Column
 
         self.agent = agent
         self._start = int(agent.env_steps)
@@ -67,10 +68,11 @@ class PreferenceProgress(BaseCallback):
         self._last = 0.0
         self.bar = Progress(
             TextColumn(title),
-            BarColumn(),
+            BarColumn(bar_width=16),
             MofNCompleteColumn(),
-            TextColumn("env steps  {task.fields[info]}"),
+            TextColumn("steps"),
             TimeRemainingColumn(),
+            TextColumn("{task.fields[info]}", table_column=Column(overflow="fold")),
             console=console,
             transient=False,
         )
@@ -88,7 +90,8 @@ class PreferenceProgress(BaseCallback):
         model = getattr(self, "model", None)
         if model is not None and self._model0 is not None:  # the agent's count lags in a rollout
             done = max(done, model.num_timesteps - self._model0)
-        self.bar.update(self._task, completed=done, info=describe(stats))
+        total = self.bar.tasks[0].total or done
+        self.bar.update(self._task, completed=min(done, total), info=describe(stats))
 
     def _on_training_start(self) -> None:
         self._model0 = self.model.num_timesteps - (self.agent.env_steps - self._start)
