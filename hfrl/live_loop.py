@@ -100,6 +100,12 @@ class LiveLoop:
         self.history: StepHistory = _default_history(agent) if self.own_history else agent.history
         if self.history.next_index < self.global_step:
             self.history.next_index = self.global_step  # credited step numbers stay unique
+        self.recorder: Any = None
+        """Keeps the shown steps in the store session (replay, fitting a trainer)."""
+        if session is not None:
+            from hfrl.store_steps import ShownStepRecorder
+
+            self.recorder = ShownStepRecorder(session)
 
     # ------------------------------------------------------------------ env
     def reset(self, seed: int | None = None) -> Any:
@@ -137,9 +143,11 @@ class LiveLoop:
             step=self.ep_step,
         )
         if self.own_history:
-            self.history.record(t, {"action": action}, self.episode)
+            shown = self.history.record(t, {"action": action}, self.episode)
         else:
-            self.agent.record(step)
+            shown = self.agent.record(step)
+        if self.recorder is not None:
+            self.recorder.add(getattr(shown, "index", self.global_step), step)
         if observe:
             self.agent.observe(step)
         self.global_step += 1
@@ -152,6 +160,8 @@ class LiveLoop:
     def next_episode(self, seed: int | None = None) -> Any:
         """The episode ended (or was cut): count it and reset; the new first observation."""
         self.episode += 1
+        if self.recorder is not None:
+            self.recorder.flush()
         return self.reset(seed)
 
     # ------------------------------------------------------------------ ratings
@@ -188,6 +198,8 @@ class LiveLoop:
         else:
             credit = self.agent.credit(scalar)
         if self.session is not None:
+            if self.recorder is not None:
+                self.recorder.rated()  # the steps it credits are on disk before it is
             self.session.add(scalar, credit=credit)  # committed before the agent learns
         self.ratings_this_run += 1
         return scalar, credit

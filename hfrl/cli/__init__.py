@@ -27,6 +27,7 @@ SUBCOMMANDS: dict[str, str] = {
     "export": "hfrl.cli.export",
     "import": "hfrl.cli.import_",
     "fit-teacher": "hfrl.cli.fit_teacher",
+    "replay": "hfrl.cli.replay",
 }
 """Subcommand name -> module path."""
 
@@ -41,6 +42,7 @@ HELPS: dict[str, str] = {
     "export": "export a session (ratings, comparisons, clips, env and teacher) to npz or parquet",
     "import": "import a session folder written by `hfrl export` (checked; refused whole if unsound)",
     "fit-teacher": "fit a simulated teacher to a recorded session and save it as fitted:NAME",
+    "replay": "replay a recorded live-rating session into another live agent (a learning curve)",
 }
 
 

@@ -337,6 +337,10 @@ def scalar_config(report: FitReport, base: Any = None) -> Any:
     base = base if base is not None else SCALAR_PRESETS["human"]
     known = set(base.__dataclass_fields__)
     changes = {k: v for k, v in report.params.items() if k in known}
+    if "judge_seconds" in known:
+        # the fit models a judgement of the steps since the previous one (paced) or of one
+        # step, pressed delay_min..delay_max later: the trainer's judge_seconds=None reading
+        changes["judge_seconds"] = None
     return replace(base, **changes)
 
 

@@ -2,8 +2,7 @@
 
 The teach app and ``hfrl train`` record, for every rating, the steps it credited; to fit a
 trainer (or replay a person) the steps *shown* are needed too: their display intervals,
-observations and actions. They are read through the store's shown-steps API
-(``FeedbackStore.shown_steps(session)``), which records them for sessions made by this hfrl.
+observations and actions. The live loop keeps them in the store (:mod:`hfrl.store_steps`) for sessions it writes to.
 """
 
 from __future__ import annotations
@@ -21,15 +20,16 @@ def shown_steps(store: Any, session: Any) -> dict[str, np.ndarray]:
     Raises:
         HfrlError: the session did not record its shown steps.
     """
-    reader = getattr(store, "shown_steps", None)
-    data = reader(session) if callable(reader) else None
-    if not data or len(data.get("t_start", ())) == 0:
+    from hfrl.store_steps import read_shown_steps
+
+    data = read_shown_steps(store, session)
+    if data is None:
         raise HfrlError(
             f"session {session.name!r} did not record the steps it showed (their times, "
             "observations and actions), which fitting a live trainer and replay need; sessions "
             "recorded by this hfrl's teach app and `hfrl train` keep them"
         )
-    return {k: np.asarray(v) for k, v in data.items()}
+    return data
 
 
 def fit_live_session(store: Any, session: Any) -> tuple[Any, Any]:
