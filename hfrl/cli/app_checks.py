@@ -56,11 +56,9 @@ def check_app_arguments(args: argparse.Namespace, app: str, agent: str) -> None:
 
 def check_pairing(args: argparse.Namespace, app: str, agent: str) -> None:
     """The agent and the demo teacher must give and take the app's kind of feedback."""
-    if not (app == "compare" and agent == "preference"):  # known; no SB3 import for it
-        from hfrl.agents.registry import get_agent_class
-        from hfrl.human_ui.launch import check_agent_kind
+    from hfrl.human_ui.launch import check_agent_name
 
-        check_agent_kind(get_agent_class(agent), agent, app, args.env)
+    check_agent_name(agent, app, args.env)  # imports no learner stack
     if args.teacher is None:
         return
     from hfrl.teachers.presets import teacher_kind, teacher_names
@@ -98,16 +96,15 @@ def check_live_agent_fits(agent: str, env_id: str) -> None:
     from hfrl.agents.registry import get_agent_class
     from hfrl.envs.make import check_id, make
 
-    cls = get_agent_class(agent)
-    if getattr(cls, "feedback_kind", None) != "scalar":
-        return  # the app's own check names the right command
     check_id(env_id)
     env = make(env_id, render_mode=None)
     try:
         action_space = env.action_space
     finally:
         env.close()
-    if getattr(action_space, "n", None) is None:
+    if getattr(action_space, "n", None) is not None:
+        return  # discrete: no need to import the agent (and torch) before the window opens
+    if getattr(get_agent_class(agent), "feedback_kind", None) == "scalar":
         raise HfrlError(
             f"{agent} needs a discrete action space, but {env_id} has {action_space}; teach it "
             "on an env with discrete actions (CartPole-v1, MountainCar-v0, ALE/...), or use "
