@@ -49,24 +49,22 @@ class DeepAgentBase(LiveAgent):
     """File of the network's weights."""
     optim_file: ClassVar[str]
     """File of the optimiser's state."""
+    slow_limit: ClassVar[int] = 1
+    """``worker="auto"`` moves to the thread after this many slow updates."""
 
     def __init__(
         self,
         env_id: str,
         observation_space: Any,
         action_space: Any,
-        config: Any,
-        seed: int,
-        *,
-        slow_limit: int = 1,
-        optional: Any = None,
-        max_optional: int | None = None,
+        config: Any = None,
+        seed: int = 0,
     ) -> None:
         from hfrl.seeding import resolve_device
 
-        check_worker_mode(config.worker, self.name)
         super().__init__(env_id, observation_space, action_space, config, seed)
         c = self.config
+        check_worker_mode(c.worker, self.name)
         self.obs_shape = check_vector_or_frames(env_id, observation_space, self.name)
         self.image = len(self.obs_shape) == 3
         self.low: np.ndarray | None = None
@@ -98,10 +96,18 @@ class DeepAgentBase(LiveAgent):
             c.worker,
             c.frame_seconds,
             self.name,
-            slow_limit=slow_limit,
-            optional=optional,
-            max_optional=max_optional,
+            slow_limit=self.slow_limit,
+            optional=self._optional_job,
+            max_optional=getattr(c, "max_replay_backlog", None),
         )
+        self._init_state()
+
+    def _init_state(self) -> None:
+        """The subclass's own state (buffers), made after the network and the worker."""
+
+    def _optional_job(self, job: Any) -> bool:
+        """Whether the worker thread may skip ``job`` when it falls behind (none by default)."""
+        return False
 
     @abstractmethod
     def _train_job(self, job: Any) -> None:

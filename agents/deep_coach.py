@@ -156,17 +156,11 @@ class DeepCoach(DeepAgentBase):
     net_file: ClassVar[str] = NET_FILE
     optim_file: ClassVar[str] = OPTIM_FILE
 
-    def __init__(
-        self,
-        env_id: str,
-        observation_space: Any,
-        action_space: Any,
-        config: DeepCoachConfig | None = None,
-        seed: int = 0,
-    ) -> None:
-        c = config or DeepCoachConfig()
-        super().__init__(env_id, observation_space, action_space, c, seed, slow_limit=3)
-        self.buffer: deque[_Window] = deque(maxlen=c.buffer_windows)
+    slow_limit: ClassVar[int] = 3
+
+    def _init_state(self) -> None:
+        """The windows buffer."""
+        self.buffer: deque[_Window] = deque(maxlen=self.config.buffer_windows)
         self._cached: tuple[Any, np.ndarray] | None = None
         self._last_entropy = float("nan")
 

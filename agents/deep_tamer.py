@@ -204,26 +204,14 @@ class DeepTamer(DeepAgentBase):
     net_file: ClassVar[str] = NET_FILE
     optim_file: ClassVar[str] = OPTIM_FILE
 
-    def __init__(
-        self,
-        env_id: str,
-        observation_space: Any,
-        action_space: Any,
-        config: DeepTamerConfig | None = None,
-        seed: int = 0,
-    ) -> None:
-        c = config or DeepTamerConfig()
-        super().__init__(
-            env_id,
-            observation_space,
-            action_space,
-            c,
-            seed,
-            optional=_is_replay,
-            max_optional=c.max_replay_backlog,
-        )
+    def _init_state(self) -> None:
+        """The feedback buffer (uint8 frames or float32 vectors)."""
         dtype = np.uint8 if self.image else np.float32
-        self.buffer = FeedbackBuffer(c.buffer_size, self.obs_shape, np.dtype(dtype))
+        self.buffer = FeedbackBuffer(self.config.buffer_size, self.obs_shape, np.dtype(dtype))
+
+    def _optional_job(self, job: _Job) -> bool:
+        """Replays (not ratings) are the jobs the worker thread may skip when behind."""
+        return job is None
 
     def _make_history(self) -> StepHistory:
         """The delay window (Warnell et al.: 0.2-4 s); steps under ``min_credit`` left out."""
@@ -314,8 +302,3 @@ class DeepTamer(DeepAgentBase):
         super()._load_state(directory, meta)
         with np.load(directory / "buffer.npz", allow_pickle=False) as z:
             self.buffer.restore({k: z[k] for k in z.files})
-
-
-def _is_replay(job: _Job) -> bool:
-    """Replays (not ratings) are the jobs the worker thread may skip when behind."""
-    return job is None

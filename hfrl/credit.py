@@ -243,6 +243,8 @@ class Credit(Sequence[tuple[int, float]]):
         self.t_f = float(t_f)
         self.value = float(value)
         self.steps: tuple[CreditedStep, ...] = tuple(steps)
+        self.row: int | None = None
+        """The feedback-store row the rating was stored in (set by the live loop)."""
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -379,6 +381,14 @@ class StepHistory:
             self._steps.append(step)
             self._advance(t_start)
             return step
+
+    def close(self, t: float) -> None:
+        """The step on screen stops being shown at ``t`` (a run of the session ended)."""
+        with self._lock:
+            last = self._steps[-1] if self._steps else None
+            if last is not None and last.t_end is None:
+                last.t_end = max(float(t), last.t_start)
+                self._last_shown = max(self._last_shown, last.t_end)
 
     # ------------------------------------------------------------------ crediting
     def credit(self, t_f: float, value: float | None = None) -> Credit:

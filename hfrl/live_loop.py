@@ -100,6 +100,8 @@ class LiveLoop:
         self.history: StepHistory = _default_history(agent) if self.own_history else agent.history
         if self.history.next_index < self.global_step:
             self.history.next_index = self.global_step  # credited step numbers stay unique
+        if resume.time_offset > 0 or resume.next_step > 0:
+            self.history.close(self.history.last_time)  # the last run's screen went dark
         self.recorder: Any = None
         """Keeps the shown steps in the store session (replay, fitting a trainer)."""
         if session is not None:
@@ -200,7 +202,9 @@ class LiveLoop:
         if self.session is not None:
             if self.recorder is not None:
                 self.recorder.rated()  # the steps it credits are on disk before it is
-            self.session.add(scalar, credit=credit)  # committed before the agent learns
+            row = self.session.add(scalar, credit=credit)  # committed before the agent learns
+            if credit is not None:
+                credit.row = row
         self.ratings_this_run += 1
         return scalar, credit
 
@@ -256,6 +260,12 @@ def continue_session(session: Any, agent: Any, clock_now: float) -> Resume:
             next_step = max(next_step, int(s.step) + 1, *(k + 1 for k in steps))
         if history is not None and history.last is not None:
             next_episode = max(next_episode, history.last.episode + 1)
+        from hfrl.live_resume import shown_extent
+
+        max_index, max_episode, max_time = shown_extent(session.store, session)
+        next_step = max(next_step, max_index + 1)
+        next_episode = max(next_episode, max_episode + 1)
+        last_time = max(last_time, max_time)
     offset = 0.0
     if np.isfinite(last_time):
         offset = max(0.0, last_time + 1.0 - float(clock_now))

@@ -27,11 +27,18 @@ from hfrl.human_ui.app import FOOTER_H, AppConfig, AppResult, AppShell, prior_co
 from hfrl.human_ui.demo import ScalarDemo
 from hfrl.human_ui.keys import RATING_VALUES, TEACH_HELP, TeachKey, teach_key
 from hfrl.human_ui.window import open_window
-from hfrl.human_ui.worker import AgentWorker, save_agent
+from hfrl.human_ui.worker import (
+    AgentWorker,
+    load_ui_state,
+    row_ranges,
+    save_agent,
+    saved_agent_dir,
+)
 
 from hfrl.clock import RealClock
 from hfrl.errors import HfrlError
 from hfrl.live_loop import LiveLoop, continue_session
+from hfrl.live_resume import learnt_rows_of, replay_missed
 from hfrl.types import Scalar, Step
 
 SPEEDS: tuple[float, ...] = (1, 2, 3, 5, 8, 10, 15, 20, 30, 45, 60)
@@ -147,7 +154,9 @@ class TeachApp(AppShell):
         self.agent_name = agent_name or getattr(agent, "name", type(agent).__name__)
         self.seed = seed
         self.fps = float(self.config.fps)
-        self.worker = AgentWorker(agent)
+        self.worker = AgentWorker(agent, ui_state=self._ui_state)
+        self._learnt_rows: set[int] = set()
+        """Store rows of the ratings the agent has learnt from (saved with it, for resume)."""
         self.result = TeachResult()
         self.paused = False
         self.wall = clock if clock is not None else RealClock()
@@ -170,6 +179,31 @@ class TeachApp(AppShell):
         self._fps_meas: deque[float] = deque(maxlen=30)
         n = getattr(getattr(env, "action_space", None), "n", None)
         self.names = action_names(env, env_id, int(n)) if n is not None else []
+        self.caught_up = self.catch_up()
+        """Store rows of missed ratings given to the agent on resume (a crash's lost learning)."""
+
+    def _ui_state(self) -> dict[str, Any]:
+        """Saved with the agent (under the agent lock): the store rows it has learnt from."""
+        return {"learnt_rows": row_ranges(self._learnt_rows)}
+
+    def catch_up(self) -> list[int]:
+        """Resumed session: give the agent the stored ratings it missed (a crash after its
+        last save; :func:`hfrl.live_resume.replay_missed`). The store rows given."""
+        if not getattr(self.session, "resumed", False) or not hasattr(self.agent, "_payload"):
+            return []
+        store = getattr(self.session, "store", None)
+        if store is None:
+            return []
+        learnt: set[int] = set()
+        if int(getattr(self.agent, "steps_seen", 0)) > 0:  # loaded from a save
+            saved = saved_agent_dir(self.agent_dir)
+            state = load_ui_state(saved) if saved is not None else {}
+            if "learnt_rows" not in state:
+                return []  # a save that does not say what it learnt: leave it as it is
+            learnt = learnt_rows_of(state)
+        given = replay_missed(self.agent, store, self.session, learnt)
+        self._learnt_rows = learnt | set(given)
+        return given
 
     @property
     def episode(self) -> int:
@@ -219,7 +253,7 @@ class TeachApp(AppShell):
             self._agent_turn(act=False, timeout=None)
         self.worker.stop()
         if self.worker.error is None:
-            save_agent(self.agent, self.agent_dir)
+            save_agent(self.agent, self.agent_dir, self._ui_state())
             self.result.saved_to = self.agent_dir
         stop_learning = getattr(self.agent, "close", None)  # deep agents' own update thread
         if callable(stop_learning):
@@ -287,6 +321,9 @@ class TeachApp(AppShell):
         """Worker thread: hand one rating and the Credit the store recorded to the agent
         (some agents learn inside give)."""
         self.loop.give(scalar, credit)
+        row = getattr(credit, "row", None)
+        if row is not None:
+            self._learnt_rows.add(int(row))
         self.result.latency_ms.append((time.monotonic() - pressed) * 1000)
         self.given += 1
 

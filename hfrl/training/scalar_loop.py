@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hfrl.agents.builder import build_agent
 from hfrl.config import config_to_dict
 from hfrl.errors import HfrlError
 from hfrl.teachers.scalar import FeedbackQueue
@@ -59,21 +60,6 @@ class ScalarRunConfig:
     """Agent config overrides (``--set key=value``)."""
     progress: bool = True
     """Show a progress bar on the terminal."""
-
-
-def build_agent(
-    name: str,
-    env_id: str,
-    observation_space: Any,
-    action_space: Any,
-    seed: int = 0,
-    overrides: dict[str, Any] | None = None,
-) -> Any:
-    """Build the agent registered as ``name`` for an env's spaces
-    (:func:`hfrl.agents.builder.build_agent`: presets table, then ``overrides``)."""
-    from hfrl.agents.builder import build_agent as build
-
-    return build(name, env_id, observation_space, action_space, seed, overrides)
 
 
 def default_fps(env_id: str) -> float:
