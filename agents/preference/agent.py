@@ -154,7 +154,7 @@ class PreferenceAgent:
         self.labels = LabelSet(cfg.label_buffer)
         self.venv: VecEnv = venv if venv is not None else self._make_venv()
         self.recorder = SegmentRecorder(
-            self.venv, self.segment_length, env_id, self.pool.add, cfg.keep_frames
+            self.venv, self.segment_length, env_id, self.pool.add, cfg.keep_frames, cfg.frame_envs
         )
         self.observation_space = self.venv.observation_space
         self.action_space = self.venv.action_space

@@ -65,6 +65,9 @@ class PreferenceConfig:
     """k of the k-nearest-neighbour state-entropy estimate used in pretraining."""
     keep_frames: bool = False
     """Render and keep RGB frames in clips (for a person comparing them in the GUI)."""
+    frame_envs: int = 0
+    """With ``keep_frames``: render only the first this many sub-envs, and query only their
+    clips (0: all). A GUI needs few clips; rendering every sub-env slows the learner."""
     max_pending: int = 20
     """Most queries waiting for a person at once (a GUI label source)."""
     device: str = "auto"
@@ -91,6 +94,8 @@ class PreferenceConfig:
             raise HfrlError(f"label_buffer must be at least 1, got {self.label_buffer}")
         if min(self.n_envs, self.segment_length, self.pool_size, self.pretrain_steps) < 0:
             raise HfrlError("n_envs, segment_length, pool_size and pretrain_steps must be >= 0")
+        if self.frame_envs < 0:
+            raise HfrlError(f"frame_envs must be >= 0, got {self.frame_envs}")
 
 
 def default_segment_length(env_id: str, fps: float) -> int:

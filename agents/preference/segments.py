@@ -11,7 +11,10 @@ env, whatever SB3 algorithm steps it. Each episode is cut into consecutive clips
 - an episode cut by a *time limit* emits its last ``length`` steps (overlapping the previous
   clip) when it has that many, else nothing: a truncated clip cannot be padded.
 
-Display frames are rendered only when ``keep_frames`` is set (a GUI asks for them).
+Display frames are rendered only when ``keep_frames`` is set (a GUI asks for them), and
+then only for the first ``frame_envs`` sub-envs (0: all): a person sees a few clips a
+minute, while rendering every sub-env every step would slow the learner several-fold. With
+``keep_frames`` only clips that have their frames are emitted.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ class SegmentRecorder(VecEnvWrapper):
         env_id: Written into each :class:`~hfrl.types.Segment`.
         sink: Called with each finished clip (e.g. :meth:`SegmentPool.add`).
         keep_frames: Render RGB frames with each step (slow; for a person to watch).
+        frame_envs: With ``keep_frames``, render only sub-envs ``0 .. frame_envs-1`` (0: all).
     """
 
     def __init__(
@@ -64,10 +68,15 @@ class SegmentRecorder(VecEnvWrapper):
         env_id: str,
         sink: Callable[[Segment], None],
         keep_frames: bool = False,
+        frame_envs: int = 0,
     ) -> None:
         super().__init__(venv)
         if length < 1:
             raise ValueError(f"clip length must be at least 1, got {length}")
+        if frame_envs < 0:
+            raise ValueError(f"frame_envs must be >= 0, got {frame_envs}")
+        self.frame_envs = min(frame_envs or self.num_envs, self.num_envs)
+        """Sub-envs whose steps are rendered when ``keep_frames`` is on."""
         self.length = length
         self.env_id = env_id
         self.sink = sink
@@ -97,11 +106,16 @@ class SegmentRecorder(VecEnvWrapper):
         self._episode_counter += 1
         return self._episode_counter - 1
 
-    def _render(self) -> list[np.ndarray] | None:
-        frames = self.venv.get_images()
-        if not frames or any(f is None for f in frames):
+    def _render(self) -> list[np.ndarray | None] | None:
+        k = self.frame_envs
+        if k >= self.num_envs:
+            frames = list(self.venv.get_images())
+        else:
+            frames = list(self.venv.env_method("render", indices=list(range(k))))
+            frames += [None] * (self.num_envs - k)
+        if not frames or all(f is None for f in frames):
             return None
-        return [np.asarray(f, dtype=np.uint8) for f in frames]
+        return [None if f is None else np.asarray(f, dtype=np.uint8) for f in frames]
 
     def step_async(self, actions: np.ndarray) -> None:
         """Remember the actions sent to the env."""
@@ -124,7 +138,7 @@ class SegmentRecorder(VecEnvWrapper):
         tr.obs.append(self._last_obs[i])
         tr.actions.append(self._actions[i])
         tr.rewards.append(float(info.get("true_reward", reward)))
-        if self._frames is not None:
+        if self._frames is not None and self._frames[i] is not None:
             tr.frames.append(self._frames[i])
         tr.t += 1
         tr.since_cut += 1
@@ -143,7 +157,10 @@ class SegmentRecorder(VecEnvWrapper):
         obs = np.stack(list(tr.obs)[-n:])
         actions = np.stack([np.asarray(a) for a in list(tr.actions)[-n:]])
         frames = None
-        if self.keep_frames and len(tr.frames) >= n:
+        if self.keep_frames:
+            if len(tr.frames) < n:  # a sub-env that is not rendered: no clip to show
+                tr.since_cut = 0
+                return
             frames = np.stack(list(tr.frames)[-n:])
         seg = Segment(
             obs=obs,

@@ -254,3 +254,36 @@ def test_recorder_keeps_display_frames_only_when_asked():
     f = clips[0].frames
     assert f.shape[0] == len(clips[0]) and f.shape[-1] == 3 and f.dtype == np.uint8
     assert _recorded("CartPole-v1", 5, 12)[0].frames is None
+
+
+def test_recorder_renders_only_the_first_frame_envs():
+    import gymnasium as gym
+    from hfrl.envs.make import make
+    from stable_baselines3.common.vec_env import DummyVecEnv
+
+    renders = [0, 0, 0]
+
+    class Counted(gym.Wrapper):
+        def __init__(self, env, i):
+            super().__init__(env)
+            self.i = i
+
+        def render(self):
+            renders[self.i] += 1
+            return self.env.render()
+
+    def factory(i):
+        return lambda: Counted(make("CartPole-v1", seed=i, render_mode="rgb_array"), i)
+
+    clips: list[Segment] = []
+    venv = DummyVecEnv([factory(i) for i in range(3)])
+    rec = SegmentRecorder(venv, 5, "CartPole-v1", clips.append, keep_frames=True, frame_envs=1)
+    rec.reset()
+    for _ in range(20):
+        rec.step(np.zeros(3, dtype=int))
+    assert renders[0] == 21 and renders[1] == renders[2] == 0  # reset + 20 steps, env 0 only
+    assert clips and all(c.frames is not None and len(c.frames) == len(c) for c in clips)
+    everyone = SegmentRecorder(
+        DummyVecEnv([factory(i) for i in range(3)]), 5, "CartPole-v1", lambda c: None, True
+    )
+    assert everyone.frame_envs == 3
