@@ -342,3 +342,13 @@ def test_second_writer_on_a_session_is_refused_naming_the_first(tmp_path):
     from hfrl.sessions import is_locked
 
     assert is_locked(lock) is None
+
+
+def test_compare_on_a_session_another_process_writes_is_refused(tmp_path, capsys):
+    """Same lock as teach (the real two-process case is the teach test above)."""
+    from hfrl.sessions import session_lock
+
+    with session_lock(tmp_path / "S", "S"):
+        code = main([*COMPARE, "--session", "S", "--dir", str(tmp_path), "--max-seconds", "5"])
+    assert_one_line_error(capsys, code, f"process {os.getpid()}", "session 'S' is in use")
+    assert not (tmp_path / "feedback.sqlite").exists()  # refused before the store was opened

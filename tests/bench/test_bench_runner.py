@@ -260,3 +260,23 @@ def test_killed_driver_leaves_no_orphan_and_the_resumed_cell_is_one_run(tmp_path
     assert not [
         p.name for p in (out / "cells").iterdir() if ".run" in p.name and "lock" not in p.name
     ]
+
+
+def test_a_cell_whose_lock_is_held_is_reported_busy_not_run_twice(tmp_path):
+    """A live process holding a cell's lock (an orphan of an earlier sweep, say) keeps it:
+    the sweep reports the cell instead of running a second copy beside it."""
+    from hfrl.bench.runner import run_dir, run_suite
+    from hfrl.bench.suite import load_suite
+    from hfrl.sessions import FolderLock
+    from hfrl.training.results import run_lock_path
+
+    suite_path = tmp_path / "one.toml"
+    suite_path.write_text(TINY.replace("seeds = [0, 1, 2, 3]", "seeds = [0]"))
+    suite = load_suite(suite_path, deep=False)
+    out = tmp_path / "out"
+    (cell,) = suite.cells
+    with FolderLock(run_lock_path(run_dir(out, cell)), "test"):
+        report = run_suite(suite, out, progress=False, write_tables=False)
+    (result,) = report.results
+    assert not result.ok and f"process {os.getpid()}" in result.message
+    assert finished(out) == set()
