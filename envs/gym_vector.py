@@ -29,6 +29,11 @@ from stable_baselines3.common.vec_env.base_vec_env import VecEnvObs, VecEnvStepR
 
 from hfrl.errors import HfrlError
 
+__all__ = [
+    "GymnasiumVecEnv",
+    "as_vec_env",
+]
+
 
 def _split_infos(info: dict[str, Any], n: int) -> list[dict[str, Any]]:
     """Gymnasium's vector info (key -> array, ``_key`` -> mask) as one dict per env."""

@@ -38,6 +38,16 @@ from stable_baselines3.common.vec_env.base_vec_env import VecEnvObs, VecEnvStepR
 
 from hfrl.errors import HfrlError
 
+__all__ = [
+    "DeclaresNextObs",
+    "LearnedRewardVecEnv",
+    "RewardFn",
+    "TransitionRewardFn",
+    "check_observation_space",
+    "check_wrapper_stack",
+    "takes_next_obs",
+]
+
 RewardFn = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 """(obs (n_envs, *obs_shape), actions (n_envs, ...), dones (n_envs,)) -> rewards (n_envs,)."""
 TransitionRewardFn = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]

@@ -9,6 +9,13 @@ from hfrl.envs.suites import is_atari
 
 from hfrl.errors import HfrlError, unknown_name
 
+__all__ = [
+    "LEARNER_NAMES",
+    "SELECTIONS",
+    "PreferenceConfig",
+    "default_segment_length",
+]
+
 LEARNER_NAMES = ("ppo", "a2c", "sac", "td3", "ddpg", "dqn")
 """The SB3 algorithms the agent builds by name (``auto`` picks SAC or PPO)."""
 SELECTIONS = ("disagreement", "uniform", "entropy", "predictive-entropy")

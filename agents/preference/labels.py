@@ -29,6 +29,15 @@ from hfrl.errors import HfrlError
 from hfrl.protocols import PreferenceTeacher
 from hfrl.types import Preference, Segment
 
+__all__ = [
+    "LabelSchedule",
+    "LabelSet",
+    "LabelSource",
+    "Query",
+    "QueryQueue",
+    "TeacherLabels",
+]
+
 
 # --------------------------------------------------------------------------- schedule
 @dataclass(frozen=True)

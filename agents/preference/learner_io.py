@@ -34,6 +34,14 @@ from stable_baselines3.common.utils import get_device
 from hfrl.config import load_json, save_json
 from hfrl.errors import HfrlError
 
+__all__ = [
+    "LEARNER_STATE_FILE",
+    "OPTIMIZER_FILE",
+    "POLICY_FILE",
+    "load_learner",
+    "save_learner",
+]
+
 LEARNER_STATE_FILE = "learner.json"
 POLICY_FILE = "learner_policy.pt"
 OPTIMIZER_FILE = "learner_optimizers.pt"

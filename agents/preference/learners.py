@@ -18,6 +18,18 @@ from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 
 from hfrl.errors import HfrlError, missing_extra, unknown_name
 
+__all__ = [
+    "LEARNERS",
+    "build_from_args",
+    "build_learner",
+    "is_off_policy",
+    "learner_args",
+    "learner_class",
+    "learner_name_of",
+    "learner_preset",
+    "resolve_learner_name",
+]
+
 LEARNERS: dict[str, type[BaseAlgorithm]] = {
     "ppo": PPO,
     "a2c": A2C,

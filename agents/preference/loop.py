@@ -22,6 +22,12 @@ from hfrl.agents.preference.pebble import BufferStateEntropy, relabel_replay_buf
 from hfrl.agents.preference.stats import log_values
 from stable_baselines3.common.callbacks import BaseCallback
 
+__all__ = [
+    "CurveFn",
+    "PreferenceCallback",
+    "episode_returns",
+]
+
 if TYPE_CHECKING:
     from hfrl.agents.preference.agent import PreferenceAgent
 

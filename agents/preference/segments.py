@@ -28,6 +28,11 @@ from stable_baselines3.common.vec_env.base_vec_env import VecEnvObs, VecEnvStepR
 
 from hfrl.types import Segment
 
+__all__ = [
+    "SegmentPool",
+    "SegmentRecorder",
+]
+
 
 class _EpisodeTrace:
     """The last ``length`` steps of one env's current episode."""

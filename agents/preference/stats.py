@@ -14,6 +14,12 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
+__all__ = [
+    "LOG_KEYS",
+    "PreferenceStats",
+    "log_values",
+]
+
 
 @dataclass(frozen=True)
 class PreferenceStats:

@@ -27,6 +27,10 @@ import torch
 
 from hfrl.reward.ensemble import RewardEnsemble
 
+__all__ = [
+    "LearnedReward",
+]
+
 ExploreFn = Callable[[np.ndarray, np.ndarray, Any], np.ndarray]
 """An exploration reward used instead of the learned one (PEBBLE's state entropy)."""
 
