@@ -102,6 +102,8 @@ class PreferenceAgent:
             ``gymnasium.vector.VectorEnv``; ``env_id`` then names it where it has no spec.
         model: Your own SB3 model (PPO, A2C, SAC, TD3, DDPG or DQN) built on ``venv``; the
             agent moves it onto the learned-reward wrapper. None: built from the config.
+        monitor_file: Envs made by the agent write SB3's ``monitor.csv`` (true returns of
+            the training episodes) to this file.
 
     >>> from stable_baselines3 import PPO
     >>> from stable_baselines3.common.env_util import make_vec_env
@@ -126,6 +128,7 @@ class PreferenceAgent:
         *,
         venv: VecEnv | Any = None,
         model: BaseAlgorithm | None = None,
+        monitor_file: str | Path | None = None,
     ) -> None:
         from gymnasium import spaces
 
@@ -152,7 +155,7 @@ class PreferenceAgent:
         self.segment_length = cfg.segment_length or default_segment_length(env_id, _fps(env_id))
         self.pool = SegmentPool(cfg.pool_size or (100 if is_atari(env_id) else 1000))
         self.labels = LabelSet(cfg.label_buffer)
-        self.venv: VecEnv = venv if venv is not None else self._make_venv()
+        self.venv: VecEnv = venv if venv is not None else self._make_venv(monitor_file)
         self.recorder = SegmentRecorder(
             self.venv, self.segment_length, env_id, self.pool.add, cfg.keep_frames, cfg.frame_envs
         )
@@ -209,7 +212,7 @@ class PreferenceAgent:
         """Parallel envs the learner steps."""
         return self.venv.num_envs
 
-    def _make_venv(self) -> DummyVecEnv:
+    def _make_venv(self, monitor_file: str | Path | None = None) -> VecEnv:
         from gymnasium import spaces
         from hfrl.envs.make import make
 
@@ -228,7 +231,12 @@ class PreferenceAgent:
         )
         venv = DummyVecEnv([factory(i) for i in range(n)])
         venv.action_space.seed(seed)
-        return venv
+        if monitor_file is None:
+            return venv
+        from stable_baselines3.common.vec_env import VecMonitor
+
+        Path(monitor_file).parent.mkdir(parents=True, exist_ok=True)
+        return VecMonitor(venv, filename=str(monitor_file))
 
     def _adopt(self, model: BaseAlgorithm) -> None:
         """Move a user's model onto the learned-reward wrapper."""

@@ -6,7 +6,8 @@ labels and human seconds) and ``summary.json`` with the same fields as the other
 ``feedback_count`` is the number of comparisons answered (skips included) and
 ``human_seconds`` their cost under :data:`hfrl.effort.DEFAULT_EFFORT`. SB3's logger writes
 ``logs/progress.csv`` (and TensorBoard events when installed): the learner's ``train/...``
-and ``rollout/...`` beside the reward model's ``reward/...``. A progress bar shows on a
+and ``rollout/...`` beside the reward model's ``reward/...``; ``logs/monitor.csv`` holds the
+training episodes' true returns (SB3's ``VecMonitor``). A progress bar shows on a
 terminal (not with ``--no-progress``).
 """
 
@@ -75,7 +76,11 @@ def run_preference_training(args: argparse.Namespace, recorder: Any) -> int:
     seed_everything(args.seed)
     teacher = make_teacher(args.teacher, args.env, args.seed)
     agent = PreferenceAgent(
-        args.env, config=config, seed=args.seed, max_episode_steps=args.max_episode_steps
+        args.env,
+        config=config,
+        seed=args.seed,
+        max_episode_steps=args.max_episode_steps,
+        monitor_file=Path(recorder.out_dir) / LOG_DIR / "monitor.csv",
     )
     run_config = {
         "agent": "preference",

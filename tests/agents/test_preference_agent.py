@@ -258,6 +258,11 @@ def test_cli_writes_summary_curve_and_logs(tmp_path, monkeypatch):
     last = rows[-1]
     assert float(last["reward/labels_answered"]) == 10.0 == float(last["reward/labels_asked"])
     assert 0.0 <= float(last["reward/val_accuracy"]) <= 1.0
+    monitor = (out / "logs" / "monitor.csv").read_text().splitlines()
+    assert monitor[0].startswith("#") and monitor[1] == "r,l,t"  # SB3's monitor format
+    episodes = list(csv.DictReader(monitor[1:]))
+    assert len(episodes) == summary["episodes"]
+    assert all(float(e["r"]) == float(e["l"]) for e in episodes)  # true CartPole returns
     if importlib.util.find_spec("tensorboard") is not None:
         from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
