@@ -14,6 +14,7 @@ to the feedback store at once and given to the agent in the same frame.
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from hfrl.human_ui.worker import (
     saved_agent_dir,
 )
 
-from hfrl.clock import RealClock
+from hfrl.clock import RealClock, SimClock
 from hfrl.errors import HfrlError
 from hfrl.live_loop import LiveLoop, continue_session
 from hfrl.live_resume import learnt_rows_of, replay_missed
@@ -90,6 +91,28 @@ class TeachConfig(AppConfig):
     """Save the agent in the background this often (the ratings are saved at once anyway)."""
     flash_seconds: float = 0.6
     """How long the last rating flashes."""
+    simulated_clock: bool = False
+    """Headless demo (a simulated teacher, nobody watching): steps and ratings are stamped
+    by a :class:`~hfrl.clock.SimClock` at ``fps`` that advances one frame per frame, frames
+    do not wait for the wall clock, ``max_seconds`` counts simulated seconds and each
+    rating reaches the agent before its next action: the same seed gives the same run
+    (Deep agents' own update thread aside), as fast as the CPU goes."""
+
+
+class _ClockedDemo:
+    """A demo teacher whose key presses fall due by the app's simulated clock."""
+
+    def __init__(self, demo: ScalarDemo, clock: Any) -> None:
+        self.demo = demo
+        self.clock = clock
+        self.name = demo.name
+
+    def watch(self, step: Step) -> None:
+        self.demo.watch(step)
+
+    def post_due(self, now: float) -> int:
+        del now  # the wall clock's: the simulated one decides
+        return self.demo.post_due(self.clock.now())
 
 
 @dataclass
@@ -159,8 +182,16 @@ class TeachApp(AppShell):
         """Store rows of the ratings the agent has learnt from (saved with it, for resume)."""
         self.result = TeachResult()
         self.paused = False
+        self.simulated = bool(self.config.simulated_clock)
+        if self.simulated and clock is None:
+            clock = SimClock(float(self.config.fps))
+            if self.config.max_seconds is not None:  # simulated seconds: a number of frames
+                frames = math.ceil(self.config.max_seconds * self.config.fps)
+                self.config = dataclasses.replace(self.config, max_seconds=None, max_frames=frames)
         self.wall = clock if clock is not None else RealClock()
         """The clock steps are shown and ratings given by."""
+        if self.simulated and self.demo is not None:
+            self.demo = _ClockedDemo(self.demo, self.wall)  # type: ignore[assignment]
         self.loop = LiveLoop(
             agent, env, self.wall, session, continue_session(session, agent, self.wall.now())
         )
@@ -244,8 +275,8 @@ class TeachApp(AppShell):
 
     @property
     def frame_rate(self) -> float:
-        """The current speed (``+``/``-`` change it)."""
-        return self.fps
+        """The current speed (``+``/``-`` change it); 0 (no waiting) on a simulated clock."""
+        return 0.0 if self.simulated else self.fps
 
     def close(self) -> None:
         """Observe the last step, give the waiting ratings (worker), stop it, save the agent."""
@@ -261,6 +292,8 @@ class TeachApp(AppShell):
 
     # ------------------------------------------------------------------ one frame
     def _frame(self) -> None:
+        if self.simulated:
+            self.wall.tick()  # one frame of simulated time
         super()._frame()
         if self._quit:
             return
@@ -276,6 +309,8 @@ class TeachApp(AppShell):
             self._agent_turn(act=False, timeout=self._budget_left())
 
     def _budget_left(self) -> float:
+        if self.simulated:
+            return 30.0  # simulated time waits for the agent: no stalled frames
         return max(0.002, 0.25 / self.fps)
 
     def _key_command(self, event: pygame.event.Event) -> TeachKey | None:
@@ -311,7 +346,10 @@ class TeachApp(AppShell):
         t = self.wall.now()
         scalar, credit = self.loop.rate(value, t_wall=t, source=source)  # committed at once
         pressed = pressed_at if pressed_at is not None else time.monotonic()
-        self.worker.submit(lambda: self._give(scalar, credit, pressed))
+        if self.simulated:
+            self.worker.call(lambda: self._give(scalar, credit, pressed))  # before acting again
+        else:
+            self.worker.submit(lambda: self._give(scalar, credit, pressed))
         self.result.ratings += 1
         self.counts["plus" if value > 0 else "minus"] += 1
         self.flash = (float(value), time.monotonic())

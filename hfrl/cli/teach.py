@@ -44,7 +44,13 @@ def _run(args: argparse.Namespace) -> int:
     from hfrl.presets import resolve_fps
 
     fps = resolve_fps(args.agent, args.env, args.fps, float(min(30, env_fps(args.env))))
-    config = TeachConfig(fps=fps, max_seconds=launch.max_seconds, max_feedback=launch.max_feedback)
+    simulated = launch.headless and launch.teacher is not None  # nobody watches: no waiting
+    config = TeachConfig(
+        fps=fps,
+        max_seconds=launch.max_seconds,
+        max_feedback=launch.max_feedback,
+        simulated_clock=simulated,
+    )
     show_learning = launch.headless and launch.teacher is not None
     eval_seed = 10_000 + args.seed
     with teach_session(

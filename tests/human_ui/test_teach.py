@@ -283,3 +283,31 @@ def test_deep_agents_learn_in_their_own_thread_in_the_app(name, store_session, n
     assert result.ratings == 10 == session.counts()["scalars"] == agent.feedback_count
     assert not agent.threaded  # the app stopped the agent's thread on the way out
     assert (app.agent_dir / "agent.json").exists()
+
+
+def test_headless_demo_on_a_simulated_clock_is_fast_and_reproducible(tmp_path, monkeypatch):
+    """``simulated_clock``: max_seconds counts simulated seconds, frames do not wait, and
+    the same seed gives the same ratings and the same agent."""
+    from hfrl.human_ui.launch import teach_session
+    from hfrl.human_ui.session import SessionPaths
+    from hfrl.human_ui.teach import TeachConfig
+
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    runs = []
+    for name in ("a", "b"):
+        config = TeachConfig(fps=30, max_seconds=20, simulated_clock=True, autosave_seconds=1e9)
+        with teach_session(
+            "tamer", "MountainCar-v0", SessionPaths(tmp_path, name), config, "human"
+        ) as s:
+            result = s.app.run()
+            records = s.app.session.store.scalar_records(s.app.session)
+            runs.append((result, records, s.app.agent.weights.copy()))
+    (ra, rec_a, w_a), (rb, rec_b, w_b) = runs
+    assert ra.frames == rb.frames == 600 and ra.ended_by == "max_frames"  # 20 s at 30 fps
+    assert len(rec_a) == len(rec_b) > 5
+    assert [(r.scalar.t_wall, r.scalar.value, r.credit) for r in rec_a] == [
+        (r.scalar.t_wall, r.scalar.value, r.credit) for r in rec_b
+    ]
+    assert all(0 < r.scalar.t_wall <= 20.0 + 1e-9 for r in rec_a)  # simulated seconds
+    np.testing.assert_array_equal(w_a, w_b)
+    assert np.abs(w_a).sum() > 0
