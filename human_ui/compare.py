@@ -45,7 +45,7 @@ from hfrl.human_ui.app import FOOTER_H, AppConfig, AppResult, AppShell, prior_co
 from hfrl.human_ui.demo import PreferenceDemo
 from hfrl.human_ui.keys import COMPARE_HELP, CompareKey, compare_key
 from hfrl.human_ui.window import open_window
-from hfrl.human_ui.worker import AgentWorker, save_agent
+from hfrl.human_ui.worker import AgentWorker, row_ranges, save_agent
 
 from hfrl.errors import HfrlError
 from hfrl.types import EQUAL, LEFT, RIGHT, Preference
@@ -303,6 +303,8 @@ class CompareApp(AppShell):
         """Store row id of the newest label handed to the agent's queue."""
         self.restored_upto = 0
         """Labels up to this row id were given to the agent on resume."""
+        self.given_rows: set[int] = set()
+        """Row ids of every stored label handed to the agent (saved as ``label_rows``)."""
         self.restored = 0
         """Stored labels given back to the agent on resume."""
         self.loaded = False
@@ -341,7 +343,8 @@ class CompareApp(AppShell):
             agent,
             idle_period=max(self.config.update_period, 1e-3),
             ui_state=lambda: {
-                "last_label_row": int(self.worker.updated_mark or self.restored_upto)
+                "last_label_row": int(self.worker.updated_mark or self.restored_upto),
+                "label_rows": row_ranges(self.given_rows),
             },
             train_step=self._train_once,
         )
@@ -367,7 +370,8 @@ class CompareApp(AppShell):
         self._use_agent(loaded.agent, loaded.train_step)
         self.loaded = bool(loaded.loaded)
         if loaded.restore_after is not None:
-            self.restored = self.restore_labels(loaded.restore_after)
+            learned = getattr(loaded, "restore_learned", None)
+            self.restored = self.restore_labels(loaded.restore_after, learned)
 
     def _train_once(self) -> dict[str, Any]:
         """The worker's unit of work: a train step, the agent's record, the curve point due."""
@@ -398,18 +402,21 @@ class CompareApp(AppShell):
         return None if p is None or not np.isfinite(p) else float(p)
 
     # ------------------------------------------------------------------ resume
-    def restore_labels(self, after: int = 0) -> int:
-        """Give the agent the session's stored labels with row id > ``after``; return how many.
+    def restore_labels(self, after: int = 0, learned: Any = None) -> int:
+        """Give the agent the session's stored labels it has not learnt from; return how many.
 
         Used on resume: labels given before a close or a crash are read back from the store.
+        With ``learned`` (the row ids saved with the agent) every other stored label is given
+        back, wherever its id falls; without it, the labels with row id > ``after``.
         """
         records = self.session.store.preference_records(self.session)
         n = 0
         with self.worker.lock:
             for rec in records:
-                if rec.id > after:
+                if (rec.id not in learned) if learned is not None else (rec.id > after):
                     self.agent.give(rec.preference)
                     n += 1
+            self.given_rows.update(r.id for r in records)
             self.restored_upto = max([after, *(r.id for r in records)])
         return n
 
@@ -452,6 +459,7 @@ class CompareApp(AppShell):
             late = list(self.queries.poll())
             late += [Preference(q.left, q.right, v, t, "human") for q, v, t, _ in self.held]
             newest = max([self.released_row, *(row for *_, row in self.held)])
+            self.given_rows.update(row for *_, row in self.held)
             self.held.clear()
             for pref in late:
                 self.agent.give(pref)
@@ -612,6 +620,7 @@ class CompareApp(AppShell):
             q, value, _, row = self.outbox.popleft()
             self.queries.answer(q, value)
             self.released_row = row
+            self.given_rows.add(row)
         return max(self.released_row, self.restored_upto)
 
     def taken(self) -> int:

@@ -359,15 +359,18 @@ def load_compare_agent(
     """
     from hfrl.human_ui.compare import LearnInChunks
     from hfrl.human_ui.startup import LoadedAgent
-    from hfrl.human_ui.worker import load_ui_state, saved_agent_dir
+    from hfrl.human_ui.worker import load_ui_state, rows_in, saved_agent_dir
 
     agent, loaded = build_preference_agent(env_id, seed, paths.agent_dir)
-    after = None
+    after, learned = None, None
     if resumed:
         saved = saved_agent_dir(paths.agent_dir)
-        after = int(load_ui_state(saved).get("last_label_row", 0)) if loaded and saved else 0
+        state = load_ui_state(saved) if loaded and saved else {}
+        after = int(state.get("last_label_row", 0))
+        if "label_rows" in state:  # the rows it learnt from, whoever wrote them (issue 12)
+            learned = frozenset(rows_in(state["label_rows"]))
     train = LearnInChunks(agent, queries, chunk_steps=chunk_steps)
-    return LoadedAgent(agent, loaded, train, after)
+    return LoadedAgent(agent, loaded, train, after, learned)
 
 
 @contextmanager

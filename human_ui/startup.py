@@ -38,6 +38,9 @@ class LoadedAgent:
     """Its unit of background learning (None: ``agent.update``)."""
     restore_after: int | None = None
     """On resume: give it the stored labels with a row id above this (None: not resuming)."""
+    restore_learned: frozenset[int] | None = None
+    """On resume: the row ids the saved agent learnt from; every other stored label is given
+    back (None: a save without that record, so ``restore_after`` decides)."""
 
 
 def learner_loaded() -> bool:
