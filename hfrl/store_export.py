@@ -30,6 +30,12 @@ Layout (``format="parquet"``): ``scalars.parquet`` (credit as a list of ``[step,
 bytes), ``f_dtype`` (numpy dtype string) and ``f_shape`` (list of ints); rebuild with
 ``np.frombuffer(row[f], row[f_dtype]).reshape(row[f_shape])``. ``frames`` is null when absent.
 
+Live sessions also export the steps they showed (:mod:`hfrl.store_steps`), the steps each
+rating was shown with: npz keys ``step_index, step_t_start, step_episode, step_ep_step,
+step_reward, step_terminated, step_truncated, step_after_ratings`` and the stacked
+``step_obs, step_action, step_next_obs``; parquet ``steps.parquet`` with those columns (the
+three arrays as raw bytes plus ``_dtype`` / ``_shape``). Sessions without them have none.
+
 Retracted (undone) rows are exported, flagged, when ``include_retracted`` is set (``hfrl
 export`` does), so the undos survive an import.
 """
@@ -93,11 +99,16 @@ def export_session(
         "preference": _created_times(store, "preferences", session.id),
     }
     segments = _segments_of(prefs)
+    from hfrl.store_steps import read_shown_steps
+
+    steps = read_shown_steps(store, session)
     out_dir.mkdir(parents=True, exist_ok=True)
     if format == "npz":
-        files = [_write_npz(out_dir, scalars, prefs, segments, created)]
+        files = [_write_npz(out_dir, scalars, prefs, segments, created, steps)]
     else:
         files = _write_parquet(out_dir, scalars, prefs, segments, created)
+        if steps is not None:
+            files.append(_write_steps_parquet(out_dir, steps))
     from hfrl import __version__
 
     meta = {k: v for k, v in session.meta.items() if k not in IMPORT_META_KEYS}
@@ -216,6 +227,7 @@ def _write_npz(
     prefs: list[StoredPreference],
     segments: dict[int, Segment],
     created: dict[str, dict[int, float]],
+    steps: dict[str, np.ndarray] | None = None,
 ) -> str:
     arrays: dict[str, np.ndarray] = {}
     arrays.update(
@@ -234,8 +246,47 @@ def _write_npz(
             value = getattr(seg, name)
             if value is not None:
                 arrays[f"{name}_{k}"] = np.asarray(value)
+    if steps is not None:
+        arrays.update({f"step_{k}": steps[k] for k in STEP_FIELDS})
     write_npz(out_dir / "feedback.npz", arrays)
     return "feedback.npz"
+
+
+STEP_FIELDS = (
+    "index",
+    "t_start",
+    "episode",
+    "ep_step",
+    "reward",
+    "terminated",
+    "truncated",
+    "after_ratings",
+    "obs",
+    "action",
+    "next_obs",
+)
+"""The shown steps' fields an export carries (``t_end`` is the next step's start)."""
+STEP_ARRAYS = ("obs", "action", "next_obs")
+"""Fields holding one array per step."""
+
+
+def _write_steps_parquet(out_dir: Path, steps: dict[str, np.ndarray]) -> str:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns: dict[str, Any] = {}
+    for k in STEP_FIELDS:
+        if k in STEP_ARRAYS:
+            values = np.ascontiguousarray(steps[k])
+            columns[k] = pa.array([v.tobytes() for v in values], type=pa.binary())
+            columns[f"{k}_dtype"] = pa.array([values.dtype.str] * len(values), type=pa.string())
+            columns[f"{k}_shape"] = pa.array(
+                [list(values.shape[1:])] * len(values), type=pa.list_(pa.int64())
+            )
+        else:
+            columns[k] = pa.array(steps[k].tolist())
+    pq.write_table(pa.table(columns), out_dir / "steps.parquet")
+    return "steps.parquet"
 
 
 def _write_parquet(

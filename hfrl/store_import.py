@@ -81,6 +81,8 @@ class SessionFiles:
     preferences: list[PreferenceRow] = field(default_factory=list)
     segments: list[Segment] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
+    steps: dict[str, np.ndarray] | None = None
+    """The shown steps of a live session (:mod:`hfrl.store_steps` fields), if exported."""
 
 
 def _bad(path: Path, why: str) -> HfrlError:
@@ -152,6 +154,8 @@ def _npz_columns(path: Path) -> dict[str, Any]:
     except Exception as e:
         raise _bad(path, f"feedback.npz is not a readable npz file ({e})") from e
     out: dict[str, Any] = {"scalar": {}, "preference": {}, "segment": {}, "arrays": []}
+    steps = {k[len("step_") :]: v for k, v in arrays.items() if k.startswith("step_")}
+    out["steps"] = steps or None
     for table in ("scalar", "preference", "segment"):
         prefix = f"{table}_"
         out[table] = {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
@@ -199,13 +203,64 @@ def _parquet_columns(path: Path) -> dict[str, Any]:
             found[f] = np.frombuffer(raw, dtype).reshape(seg[f"{f}_shape"][k]).copy()
         arrays.append(found)
     credit = tables["scalars"].get("credit", [])
+    steps = None
+    if (path / "steps.parquet").is_file():
+        steps = _parquet_steps(path, pq.read_table(path / "steps.parquet").to_pydict())
     return {
+        "steps": steps,
         "scalar": scalar,
         "preference": pref,
         "segment": {k: v for k, v in seg.items() if k.split("_")[0] not in ARRAY_FIELDS},
         "arrays": arrays,
         "credit_list": credit,
     }
+
+
+def _parquet_steps(path: Path, table: dict[str, list]) -> dict[str, np.ndarray]:
+    from hfrl.store_export import STEP_ARRAYS, STEP_FIELDS
+
+    out: dict[str, np.ndarray] = {}
+    for k in STEP_FIELDS:
+        if k not in table:
+            raise _bad(path, f"steps.parquet lacks column {k!r}")
+        if k in STEP_ARRAYS:
+            rows = []
+            for raw, dtype, shape in zip(
+                table[k], table[f"{k}_dtype"], table[f"{k}_shape"], strict=True
+            ):
+                dt = np.dtype(dtype)
+                if dt.hasobject:
+                    raise _bad(path, f"steps.parquet column {k} has an object dtype")
+                rows.append(np.frombuffer(raw, dt).reshape(shape))
+            out[k] = np.stack(rows) if rows else np.zeros((0,))
+        else:
+            out[k] = np.asarray(table[k])
+    return out
+
+
+def _check_steps(path: Path, steps: dict[str, np.ndarray] | None) -> dict[str, np.ndarray] | None:
+    """The shown steps, checked: every field there, one row per step, plain dtypes."""
+    if steps is None:
+        return None
+    from hfrl.store_export import STEP_FIELDS
+
+    missing = [k for k in STEP_FIELDS if k not in steps]
+    if missing:
+        raise _bad(path, f"shown steps lack {missing}")
+    n = len(steps["index"])
+    kinds = {"index": "iu", "episode": "iu", "ep_step": "iu", "after_ratings": "iu"}
+    kinds.update({"t_start": "f", "reward": "f", "terminated": "b", "truncated": "b"})
+    for k in STEP_FIELDS:
+        v = steps[k]
+        if v.dtype.hasobject or len(v) != n:
+            raise _bad(
+                path, f"shown steps field {k!r} has {len(v)} rows or an object dtype ({n} steps)"
+            )
+        if k in kinds and n and v.dtype.kind not in kinds[k]:
+            raise _bad(path, f"shown steps field {k!r} has dtype {v.dtype}")
+    if n and (np.any(np.diff(steps["t_start"]) < 0) or np.any(np.diff(steps["after_ratings"]) < 0)):
+        raise _bad(path, "shown steps are not in time order")
+    return steps
 
 
 def _column(path: Path, table: dict[str, Any], name: str, n: int | None, kind: str) -> list:
@@ -290,6 +345,7 @@ def _build(path: Path, metadata: dict[str, Any], cols: dict[str, Any]) -> Sessio
         preferences=prefs,
         segments=segments,
         metadata=metadata,
+        steps=_check_steps(path, cols.get("steps")),
     )
 
 
@@ -453,5 +509,45 @@ def write_session(
                 ),
             )
         )
+    if files.steps is not None and len(files.steps["index"]):
+        statements += _step_statements(store, files.steps, sid, target)
     store._write(statements)  # one transaction: all of the session or none of it
     return store.session(target)
+
+
+def _step_statements(
+    store: FeedbackStore, steps: dict[str, np.ndarray], sid: str, target: str
+) -> list[tuple[str, tuple[Any, ...]]]:
+    """INSERTs of the shown steps (the table is created first if the store lacks it)."""
+    import io
+
+    from hfrl.store_codec import write_npz
+    from hfrl.store_steps import ensure_table
+
+    ensure_table(store)
+    sql = (
+        "INSERT INTO shown_steps(session_id, idx, t_start, episode, ep_step, reward, terminated, "
+        f"truncated, after_ratings, data) VALUES ({sid}, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    )
+    out = []
+    for k in range(len(steps["index"])):
+        buffer = io.BytesIO()
+        write_npz(buffer, {f: steps[f][k] for f in ("obs", "action", "next_obs")})
+        out.append(
+            (
+                sql,
+                (
+                    target,
+                    int(steps["index"][k]),
+                    float(steps["t_start"][k]),
+                    int(steps["episode"][k]),
+                    int(steps["ep_step"][k]),
+                    float(steps["reward"][k]),
+                    int(bool(steps["terminated"][k])),
+                    int(bool(steps["truncated"][k])),
+                    int(steps["after_ratings"][k]),
+                    buffer.getvalue(),
+                ),
+            )
+        )
+    return out

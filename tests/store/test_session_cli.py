@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "human_ui"))
 from hfrl.cli import main
 from hfrl.store import FeedbackStore
 from hfrl.store_import import read_session_files
+from hfrl.store_steps import read_shown_steps
 
 DATA_FILES = {
     "npz": ["feedback.npz"],
@@ -78,7 +79,9 @@ def sessions(tmp_path_factory) -> Path:
 
 
 def _data(folder: Path, fmt: str) -> dict[str, bytes]:
-    return {f: (folder / f).read_bytes() for f in DATA_FILES[fmt]}
+    files = json.loads((folder / "metadata.json").read_text())["files"]
+    assert set(DATA_FILES[fmt]) <= set(files)
+    return {f: (folder / f).read_bytes() for f in files}
 
 
 def test_sessions_lists_both_apps(sessions, capsys):
@@ -153,6 +156,17 @@ def test_export_import_export_is_byte_stable(sessions, tmp_path, name, fmt, caps
         for p, q in zip(pa_, pb_, strict=True):
             np.testing.assert_array_equal(p.preference.left.frames, q.preference.left.frames)
             assert p.preference.right.uid == q.preference.right.uid
+        steps_a, steps_b = read_shown_steps(a, sa), read_shown_steps(b, sb)
+        if name == "T":  # the live session's shown steps travel with it
+            assert steps_a is not None and steps_b is not None
+            if fmt == "npz":
+                assert "step_obs" in np.load(first / "feedback.npz").files
+            else:
+                assert "steps.parquet" in meta["files"]
+            for key in steps_a:
+                np.testing.assert_array_equal(steps_a[key], steps_b[key], err_msg=key)
+        else:
+            assert steps_a is None and steps_b is None
 
 
 def test_import_keeps_the_name_and_refuses_a_clash(sessions, tmp_path, capsys):
@@ -201,7 +215,9 @@ def test_import_refuses_what_it_cannot_interpret(sessions, tmp_path, capsys):
     _refused(capsys, ["import", str(cut), "--dir", str(store_dir)], "checksum")
     _refused(capsys, ["import", str(tmp_path / "nowhere"), "--dir", str(store_dir)], "not a folder")
     _refused(
-        capsys, ["import", str(good), "--as", "../evil", "--dir", str(store_dir)], "not a plain folder name"
+        capsys,
+        ["import", str(good), "--as", "../evil", "--dir", str(store_dir)],
+        "not a plain folder name",
     )
 
     # a file whose checksums were recomputed but whose labels are not labels
