@@ -120,6 +120,13 @@ def test_save_load_resume(tmp_path):
     assert back.fits > agent.fits
     with pytest.raises(HfrlError, match="no saved preference agent"):
         PreferenceAgent.load(tmp_path / "nothing")
+    # saved before the member spreads were kept with the reward: recalibrated from the labels
+    state_file = tmp_path / "a" / "preference_agent.json"
+    state = json.loads(state_file.read_text())
+    del state["reward"]["member_scale"]
+    state_file.write_text(json.dumps(state))
+    old = PreferenceAgent.load(tmp_path / "a")
+    np.testing.assert_allclose(old.reward(obs, acts), agent.reward(obs, acts), rtol=1e-4, atol=1e-5)
 
 
 def test_give_and_update_and_gui_queue():
