@@ -173,7 +173,9 @@ def run_scalar_training(
         loop.reset(seed=config.seed)
         while not done():
             step = loop.step(loop.act())
-            rating = teacher.rate(step)
+            # a trainer stops rating an agent that no longer listens (TAMER+RL after K episodes)
+            listens = getattr(agent, "accepts_ratings", True)
+            rating = teacher.rate(step) if listens else None
             if rating is not None:
                 queue.push(rating)
             clock.tick()
