@@ -52,6 +52,9 @@ __all__ = ["BETA_DEFAULTS", "SETTINGS", "TamerRL", "TamerRLConfig"]
 SETTINGS = ("sequential", "simultaneous")
 """When the ratings train Ĥ: before RL acts (sequential) or while it learns (simultaneous)."""
 
+SEQUENTIAL_RATING_EPISODES = 5
+"""K when the sequential setting does not name it (the issue's 5 rated episodes)."""
+
 BETA_DEFAULTS: dict[str, tuple[float, float]] = {
     # Ĥ in [-1, 1] added to MountainCar's -1 per step: comparable magnitudes.
     "reward-shaping": (1.0, 0.9),
@@ -73,11 +76,13 @@ class TamerRLConfig:
     combination: str = "action-biasing"
     """How Ĥ enters RL: ``reward-shaping``, ``q-augmentation``, ``action-biasing``,
     ``control-sharing``; baselines ``tamer`` (Ĥ alone) and ``rl`` (SARSA(λ) alone)."""
-    setting: str = "sequential"
-    """``sequential``: ratings for the first ``human_episodes`` while TAMER acts, then RL with
-    Ĥ frozen; ``simultaneous``: the combination acts throughout while ratings keep coming."""
-    human_episodes: int = 5
-    """K: episodes in which ratings train Ĥ (sequential: at least 1; simultaneous: 0 = all)."""
+    setting: str = "simultaneous"
+    """``simultaneous``: the combination acts throughout while ratings keep coming (what a
+    person teaching live gets); ``sequential``: ratings for the first ``human_episodes``
+    while TAMER acts, then RL with Ĥ frozen."""
+    human_episodes: int | None = None
+    """K: episodes in which ratings train Ĥ; None: 5 when sequential, 0 (all) when
+    simultaneous."""
     beta: float | None = None
     """β0, Ĥ's initial weight; None: the combination's default (:data:`BETA_DEFAULTS`)."""
     beta_decay: float | None = None
@@ -107,7 +112,8 @@ class TamerRLConfig:
         check_combination(self.combination)
         if self.setting not in SETTINGS:
             raise HfrlError(f"setting must be one of {', '.join(SETTINGS)}, got {self.setting!r}")
-        if self.human_episodes < 0 or (self.setting == "sequential" and self.human_episodes < 1):
+        k = self.rating_episodes
+        if k < 0 or (self.setting == "sequential" and k < 1):
             raise HfrlError(
                 "human_episodes must be >= 1 in the sequential setting (>= 0 in simultaneous)"
             )
@@ -130,6 +136,13 @@ class TamerRLConfig:
             rbf_centres=self.rbf_centres,
             rbf_width=self.rbf_width,
         )
+
+    @property
+    def rating_episodes(self) -> int:
+        """K in effect (see ``human_episodes``)."""
+        if self.human_episodes is not None:
+            return self.human_episodes
+        return SEQUENTIAL_RATING_EPISODES if self.setting == "sequential" else 0
 
     @property
     def beta0(self) -> float:
@@ -190,18 +203,18 @@ class TamerRL(LiveAgent):
     @property
     def accepts_ratings(self) -> bool:
         """Whether a rating given now still trains Ĥ (False once Ĥ is frozen, or for ``rl``)."""
-        k = self.config.human_episodes
+        k = self.config.rating_episodes
         return uses_ratings(self.combination) and (k == 0 or self.episodes_seen < k)
 
     def policy_at(self, episode: int) -> str:
         """The rule acting in ``episode``: TAMER's greedy policy during sequential training,
         the combination otherwise."""
-        training = self.config.setting == "sequential" and episode < self.config.human_episodes
+        training = self.config.setting == "sequential" and episode < self.config.rating_episodes
         return "tamer" if training and uses_ratings(self.combination) else self.combination
 
     def beta_at(self, episode: int) -> float:
         """β in ``episode``: β0 · decay^(episodes since the combination started acting)."""
-        start = self.config.human_episodes if self.config.setting == "sequential" else 0
+        start = self.config.rating_episodes if self.config.setting == "sequential" else 0
         return annealed_beta(self.config.beta0, self.config.decay, episode - start)
 
     def learns_q_in(self, episode: int) -> bool:
@@ -287,7 +300,7 @@ class TamerRL(LiveAgent):
         if step.done:
             self.sarsa.end_episode()
             self._next = None
-            if self.episodes_seen == self.config.human_episodes:  # the last rated one ended
+            if self.episodes_seen == self.config.rating_episodes:  # the last rated one ended
                 self._ratings_until = float(step.t_wall) + self.config.delay_max + 1e-9
 
     def _sarsa_update(self, step: Step, episode: int) -> None:

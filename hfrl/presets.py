@@ -195,6 +195,27 @@ PRESETS: tuple[PresetRow, ...] = (
         {"fps": 15.0, "lr": 1e-4, "hidden": (256,)},
         "experiments/benchmarks/deep_coach_atari.py (lr 1e-4, head [256], 15 fps)",
     ),
+    # ------------------------------------------------------------------ TAMER+RL
+    PresetRow(
+        "tamer-rl",
+        "*",
+        {**KNOX_WINDOW},
+        "Knox & Stone 2010/2012: Ĥ is TAMER's, with its 0.2-0.8 s delay window; β per "
+        "combination: hfrl.agents.tamer_rl.BETA_DEFAULTS",
+    ),
+    PresetRow(
+        "tamer-rl",
+        "MountainCar-v0",
+        {"fps": 30.0, "combination": "action-biasing"},
+        "experiments/results/tamer_rl/table.md (best sequential combination on MountainCar "
+        "with the human trainer) and tests/slow/test_tamer_rl_quality.py",
+    ),
+    PresetRow(
+        "tamer-rl",
+        "CartPole-v1",
+        {"fps": 3.0},
+        "as TAMER's CartPole row (3 fps: a rating covers about two steps)",
+    ),
     # ------------------------------------------------------------------ preferences
     # The learner's hyper-parameters per env are learners.learner_preset (rl-zoo's, trimmed);
     # these rows name the learner each task is checked with (tests/slow/test_preference_quality.py).

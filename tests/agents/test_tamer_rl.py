@@ -135,7 +135,13 @@ def test_q_augmentation_bootstraps_on_q_plus_beta_h():
 
 
 def test_sequential_phases_ratings_then_rl_with_h_frozen():
-    agent = _agent(combination="action-biasing", human_episodes=2, beta=0.5, beta_decay=0.5)
+    agent = _agent(
+        combination="action-biasing",
+        setting="sequential",
+        human_episodes=2,
+        beta=0.5,
+        beta_decay=0.5,
+    )
     s = np.array([-0.5, 0.01])
     t = 0.0
     for ep in range(2):
@@ -215,6 +221,8 @@ def test_bad_settings_are_clear_errors():
         TamerRLConfig(combination="action-bias")
     with pytest.raises(HfrlError, match="human_episodes"):
         TamerRLConfig(setting="sequential", human_episodes=0)
+    assert TamerRLConfig(setting="sequential").rating_episodes == 5
+    assert TamerRLConfig().rating_episodes == 0  # simultaneous: ratings throughout
     with pytest.raises(HfrlError, match="setting"):
         TamerRLConfig(setting="both")
     with pytest.raises(HfrlError, match="trace"):
