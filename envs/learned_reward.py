@@ -207,29 +207,28 @@ class LearnedRewardVecEnv(VecEnvWrapper):
             raise ValueError(
                 f"reward_fn returned shape {learned.shape}; expected ({self.num_envs},)"
             )
-        new_infos = []
-        for i, info in enumerate(infos):
-            info = dict(info)
-            true_r = float(info.get("true_reward", true_rewards[i]))
-            info["true_reward"] = true_r
+        true_r = np.asarray(true_rewards, dtype=np.float64).copy()
+        for i, info in enumerate(infos):  # infos are fresh dicts each step: filled in place
+            true_r[i] = info.get("true_reward", true_r[i])
+            info["true_reward"] = float(true_r[i])
             info["learned_reward"] = float(learned[i])
-            self._true_returns[i] += true_r
-            self._learned_returns[i] += float(learned[i])
-            self._lengths[i] += 1
-            if dones[i]:
-                info.setdefault("true_episode_return", float(self._true_returns[i]))
-                info["learned_episode_return"] = float(self._learned_returns[i])
-                info.setdefault(
-                    "episode",
-                    {
-                        "r": float(self._true_returns[i]),
-                        "l": int(self._lengths[i]),
-                        "t": round(time.time() - self._t_start, 6),
-                    },
-                )
-                self._true_returns[i] = 0.0
-                self._learned_returns[i] = 0.0
-                self._lengths[i] = 0
-            new_infos.append(info)
+        self._true_returns += true_r
+        self._learned_returns += learned
+        self._lengths += 1
+        for i in np.flatnonzero(dones):
+            info = infos[i]
+            info.setdefault("true_episode_return", float(self._true_returns[i]))
+            info["learned_episode_return"] = float(self._learned_returns[i])
+            info.setdefault(
+                "episode",
+                {
+                    "r": float(self._true_returns[i]),
+                    "l": int(self._lengths[i]),
+                    "t": round(time.time() - self._t_start, 6),
+                },
+            )
+        self._true_returns[dones] = 0.0
+        self._learned_returns[dones] = 0.0
+        self._lengths[dones] = 0
         self._last_obs = np.asarray(obs).copy()
-        return obs, learned, dones, new_infos
+        return obs, learned, dones, infos
