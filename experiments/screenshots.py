@@ -40,7 +40,7 @@ def teach_screenshot(
 
 
 def compare_screenshot(
-    out: Path, workdir: Path, env_id: str = "CartPole-v1", seconds: float = 25.0
+    out: Path, workdir: Path, env_id: str = "CartPole-v1", seconds: float = 60.0
 ) -> Path:
     """Run the preference agent with the simulated 'oracle' teacher for a while; save the window."""
     from hfrl.envs.make import env_fps
@@ -49,7 +49,7 @@ def compare_screenshot(
 
     paths = session_paths(workdir, "screenshot-compare", "compare", "preference", env_id)
     config = CompareConfig(
-        clip_fps=float(env_fps(env_id)), max_seconds=seconds + 40, eval_seconds=5.0
+        clip_fps=float(env_fps(env_id)), max_seconds=seconds + 120, eval_seconds=5.0
     )
     start = time.monotonic()
     shot: list[Path] = []

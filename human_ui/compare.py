@@ -55,6 +55,8 @@ CLIP_BOX = (480, 400)
 GAP = 24
 HEADER_H = 64
 PROGRESS_H = 64
+LEARNED_H = 34
+"""Height of the strip saying what the model learned (agreement, greedy-return curve)."""
 
 LABEL_OF: dict[CompareKey, float | None] = {
     CompareKey.LEFT: LEFT,
@@ -81,7 +83,10 @@ VERDICT_SECONDS = 2.0
 
 def compare_window_size() -> tuple[int, int]:
     """Size of the comparison window (the launcher opens it before building the app)."""
-    return 2 * CLIP_BOX[0] + 3 * GAP, HEADER_H + CLIP_BOX[1] + PROGRESS_H + FOOTER_H + 40
+    return (
+        2 * CLIP_BOX[0] + 3 * GAP,
+        HEADER_H + CLIP_BOX[1] + PROGRESS_H + LEARNED_H + FOOTER_H + 40,
+    )
 
 
 def model_agrees(p_left: float, label: float) -> bool:
@@ -690,9 +695,9 @@ class CompareApp(AppShell):
                 for box in boxes:
                     pygame.draw.rect(screen, color, box.inflate(8, 8), 5, border_radius=8)
         self._draw_progress(pygame.Rect(0, HEADER_H + CLIP_BOX[1] + 36, W, PROGRESS_H))
-        footer = pygame.Rect(0, screen.get_height() - FOOTER_H, W, FOOTER_H - 0)
+        footer = pygame.Rect(0, screen.get_height() - FOOTER_H, W, FOOTER_H)
+        self._draw_learning(pygame.Rect(0, footer.y - LEARNED_H, W, LEARNED_H))
         self._draw_footer(footer, now, self._footer_status(now))
-        self._draw_learning(footer)
         pygame.display.flip()
 
     def _draw_waiting(self, boxes: list[pygame.Rect], now: float) -> None:
@@ -807,39 +812,30 @@ class CompareApp(AppShell):
         )
 
     def _draw_learning(self, rect: pygame.Rect) -> None:
-        """Right of the footer: agreement over the last answers and the greedy-return curve."""
+        """Above the footer: the model's agreement with the last answers, and the greedy
+        return so far as a small curve."""
         screen = self.screen
         assert screen is not None
+        pygame.draw.rect(screen, (30, 32, 40), rect)
+        y = rect.centery
         share = self.agreement_share()
-        spark = pygame.Rect(rect.right - GAP - 120, rect.y + 4, 120, rect.height - 8)
-        right = spark.x - 10
-        if self.returns:
-            last = self.returns[-1][1]
-            right = (
-                draw.text(
-                    screen,
-                    f"greedy return {last:.0f}",
-                    (right, rect.centery),
-                    19,
-                    draw.DIM,
-                    anchor="midright",
-                ).x
-                - 14
-            )
-            draw.sparkline(screen, spark, [r for _, r in self.returns], draw.ACCENT)
+        if share is None:
+            said = "the reward model's agreement with you shows here once it has learned"
+            draw.text(screen, said, (GAP, y), 19, draw.DIM, anchor="midleft")
         else:
-            pygame.draw.rect(screen, draw.PANEL, spark, 1)
-        if share is not None:
             n = len(self.agreement)
             color = draw.GOOD if share >= 0.7 else draw.NEUTRAL if share >= 0.5 else draw.BAD
-            draw.text(
-                screen,
-                f"model agreed {round(share * n)}/{n} of your last answers",
-                (right, rect.centery),
-                19,
-                color,
-                anchor="midright",
-            )
+            said = f"the reward model agreed with {round(share * n)} of your last {n} answers"
+            draw.text(screen, said, (GAP, y), 20, color, anchor="midleft")
+        spark = pygame.Rect(rect.right - GAP - 200, rect.y + 5, 200, rect.height - 10)
+        if self.returns:
+            last = self.returns[-1][1]
+            text = f"agent's greedy return {last:.0f}"
+            draw.sparkline(screen, spark, [r for _, r in self.returns], draw.ACCENT)
+        else:
+            text = "agent's greedy return: not measured yet"
+            pygame.draw.rect(screen, draw.PANEL, spark)
+        draw.text(screen, text, (spark.x - 12, y), 19, draw.DIM, anchor="midright")
 
     def _footer_status(self, now: float) -> tuple[str, Any] | None:
         """The footer's line after a label: what was saved, and what the model thought."""

@@ -57,12 +57,20 @@ def font(size: int, bold: bool = False) -> pygame.font.Font:
     if not pygame.font.get_init():
         pygame.font.init()
         _font.cache_clear()
+        _rendered.cache_clear()
     return _font(size, bold)
 
 
 def forget_fonts() -> None:
     """Drop the cached fonts (they die with the font module; call after re-initialising it)."""
     _font.cache_clear()
+    _rendered.cache_clear()
+
+
+@lru_cache(maxsize=256)
+def _rendered(s: str, size: int, color: tuple[int, ...], bold: bool) -> pygame.Surface:
+    """A line of text drawn once (most of a window's text is the same every frame)."""
+    return font(size, bold).render(s, True, color)
 
 
 @lru_cache(maxsize=16)
@@ -82,7 +90,7 @@ def text(
     anchor: str = "topleft",
 ) -> pygame.Rect:
     """Draw ``s`` at ``pos`` (``anchor`` names the rect point placed there); return its rect."""
-    img = font(size, bold).render(s, True, color)
+    img = _rendered(s, size, tuple(color), bold)
     rect = img.get_rect(**{anchor: pos})
     surface.blit(img, rect)
     return rect
@@ -143,7 +151,8 @@ def sparkline(
 
     def point(i: int, v: float) -> tuple[int, int]:
         x = rect.x + 2 + (rect.width - 4) * (i / (n - 1) if n > 1 else 1.0)
-        y = rect.bottom - 3 - (rect.height - 6) * (v - lo) / span
+        frac = (v - lo) / span if hi > lo else 0.5
+        y = rect.bottom - 3 - (rect.height - 6) * frac
         return round(x), round(y)
 
     points = [point(i, v) for i, v in enumerate(vals)]

@@ -29,6 +29,9 @@ HEADLESS_SECONDS = 60.0
 """Session length when no display can open and no ``--max-seconds`` was given."""
 COMPARE_MAX_PENDING = 12
 """Most comparison queries the agent keeps waiting for the person at once."""
+FRAME_ENVS = 1
+"""Sub-envs of the learner that draw frames: a person sees ~40 clips a minute, and drawing
+every sub-env would take most of the learner's time."""
 SHOWN_ROOM = 40
 """Room in the app's queue for pairs the person has on screen or answered and not yet
 handed over (a long learning chunk delays the hand-over): new pairs must not crowd them."""
@@ -341,7 +344,12 @@ def build_preference_agent(env_id: str, seed: int, agent_dir: Path) -> tuple[Any
     saved = saved_agent_dir(agent_dir)
     if saved is not None:
         return PreferenceAgent.load(saved), True
-    config = PreferenceConfig(keep_frames=True, pool_size=40, max_pending=COMPARE_MAX_PENDING)
+    config = PreferenceConfig(
+        keep_frames=True,
+        frame_envs=FRAME_ENVS,
+        pool_size=40,
+        max_pending=COMPARE_MAX_PENDING,
+    )
     return PreferenceAgent(env_id, config=config, seed=seed), False
 
 
