@@ -32,15 +32,37 @@ def test_every_row_names_settings_its_agent_has():
         assert row.source.strip(), f"{row.agent} / {row.env} says nowhere where it comes from"
 
 
-def test_exact_env_beats_family_beats_star():
-    # deep-tamer: "*" gives Warnell's 4 s window; CartPole's row narrows it; ALE/* sets lr
-    assert preset("deep-tamer", "Acrobot-v1")["delay_max"] == 0.8
-    assert preset("deep-tamer", "Pendulum-v1")["delay_max"] == 4.0
+def test_exact_env_beats_family_beats_star(monkeypatch):
+    import hfrl.presets as presets
+
+    rows = (
+        presets.PresetRow("deep-tamer", "ALE/*", {"lr": 1e-4, "dueling": True}, "family"),
+        presets.PresetRow("deep-tamer", "*", {"delay_max": 4.0, "lr": 1e-3}, "every env"),
+        presets.PresetRow("deep-tamer", "ALE/Pong-v5", {"lr": 5e-5, "fps": 12.0}, "exact"),
+    )
+    monkeypatch.setattr(presets, "PRESETS", rows)
+    assert preset("deep-tamer", "ALE/Pong-v5") == {
+        "delay_max": 4.0,
+        "lr": 5e-5,
+        "dueling": True,
+        "fps": 12.0,
+    }
+    assert preset("deep-tamer", "ALE/Bowling-v5") == {"delay_max": 4.0, "lr": 1e-4, "dueling": True}
+    assert preset("deep-tamer", "CartPole-v1") == {"delay_max": 4.0, "lr": 1e-3}
+    assert presets.preset_sources("deep-tamer", "ALE/Pong-v5")["dueling"] == "family"
+    assert preset_fps("deep-tamer", "ALE/Pong-v5") == 12.0
+    assert preset_fps("deep-tamer", "CartPole-v1") is None
+    assert preset("tamer", "ALE/Pong-v5") == {}
+
+
+def test_the_live_agents_defaults_serve_a_person():
+    """The table gives Bowling a person's credit window (Warnell et al.), not the simulated
+    trainer's matched one, and the Atari options a user would otherwise have to know."""
     bowling = preset("deep-tamer", "ALE/Bowling-v5")
     assert bowling["normalize_frames"] > 0 and bowling["dueling"] is True
-    assert bowling["delay_max"] == 4.0  # a person's window, not the simulator-matched 1.4 s
-    assert preset_fps("tamer", "CartPole-v1") == 4.0
-    assert preset_fps("tamer", "Pendulum-v1") is None
+    assert bowling["delay_max"] == 4.0
+    for agent in ("tamer", "deep-tamer", "coach", "deep-coach"):
+        assert preset_fps(agent, "CartPole-v1") is not None  # every live agent has a rate
 
 
 def test_user_settings_win_and_sources_say_who_set_what():
@@ -73,3 +95,27 @@ def test_fps_explicit_then_table_then_fallback():
     assert resolve_fps("coach", "CartPole-v1", 25.0, 50.0) == 25.0
     assert resolve_fps("coach", "CartPole-v1", None, 50.0) == 10.0
     assert resolve_fps("coach", "Pendulum-v1", None, 50.0) == 50.0
+
+
+def test_hfrl_train_runs_the_table_and_its_config_json_says_so(tmp_path):
+    import json
+
+    from hfrl.training.results import RunRecorder
+    from hfrl.training.scalar_loop import ScalarRunConfig, run_scalar_training
+
+    config = ScalarRunConfig(
+        "coach",
+        "CartPole-v1",
+        "perfect-pd",
+        episodes=1,
+        eval_episodes=1,
+        agent_overrides={"learning_rate": 0.5},
+        progress=False,
+    )
+    summary = run_scalar_training(config, RunRecorder(tmp_path))
+    written = json.loads((tmp_path / "config.json").read_text())
+    assert written["fps"] == summary["fps"] == preset_fps("coach", "CartPole-v1")
+    assert written["fps_source"] == "preset"
+    assert written["agent_config_sources"] == {"learning_rate": FROM_USER}
+    assert written["agent_config"]["learning_rate"] == 0.5
+    assert summary["agent_config_sources"] == written["agent_config_sources"]

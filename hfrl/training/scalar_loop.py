@@ -143,6 +143,17 @@ def run_scalar_training(
         from hfrl.teachers import make_teacher
 
         teacher = make_teacher(config.teacher, config.env_id, seed=config.seed)
+    write_config = getattr(recorder, "write_config", None)
+    if callable(write_config):  # config.json: the run as resolved, and who set each value
+        write_config(
+            {
+                **config_to_dict(config),
+                "fps": fps,
+                "fps_source": _fps_source(config),
+                "agent_config": _agent_config_dict(agent),
+                "agent_config_sources": _config_sources(config),
+            }
+        )
     from hfrl.teachers.policy_dependent import attach_agent
 
     attach_agent(teacher, agent)  # policy-dependent trainers judge the agent's current policy
