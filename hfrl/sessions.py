@@ -182,6 +182,31 @@ def die_with_parent(parent_pid: int) -> bool:
     return True
 
 
+def fsync_tree(root: Path) -> None:
+    """Flush every file under ``root``, and ``root``'s own entries, to disk."""
+    for path in sorted(Path(root).rglob("*"), reverse=True):
+        if path.is_file():
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    fsync_dir(root)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Flush a folder's entries (renames into it) to disk, where the OS allows it."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _try_lock(fd: int) -> bool:
     if sys.platform == "win32":  # pragma: no cover
         import msvcrt

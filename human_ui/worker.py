@@ -20,6 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from hfrl.sessions import fsync_dir, fsync_tree
+
 T = TypeVar("T")
 
 
@@ -176,7 +178,7 @@ def save_agent(agent: Any, directory: Path, ui_state: dict[str, Any] | None = No
         agent.save(tmp)
         if ui_state is not None:
             (tmp / UI_STATE_FILE).write_text(json.dumps(ui_state))
-        _fsync_tree(tmp)
+        fsync_tree(tmp)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -185,34 +187,8 @@ def save_agent(agent: Any, directory: Path, ui_state: dict[str, Any] | None = No
             shutil.rmtree(old)  # not the only complete copy: `directory` is one
         os.replace(directory, old)
     os.replace(tmp, directory)
-    _fsync_dir(directory.parent)
+    fsync_dir(directory.parent)
     shutil.rmtree(old, ignore_errors=True)
-
-
-def _fsync_tree(root: Path) -> None:
-    """Flush every file under ``root`` and the folders holding them to disk."""
-    for path in sorted(root.rglob("*"), reverse=True):
-        if path.is_file():
-            fd = os.open(path, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-    _fsync_dir(root)
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Flush a folder's entries (renames) to disk, where the OS allows it."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def load_ui_state(directory: Path) -> dict[str, Any]:

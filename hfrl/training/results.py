@@ -137,7 +137,7 @@ def staged_output(out_dir: str | Path, replace: bool = False) -> Iterator[Path]:
         HfrlError: ``out_dir`` is a file, holds results and ``replace`` is false, is being
             written by another process, or cannot be created.
     """
-    from hfrl.sessions import FolderLock
+    from hfrl.sessions import FolderLock, fsync_tree
 
     out_dir = check_output_folder(out_dir, replace)
     try:
@@ -164,7 +164,7 @@ def staged_output(out_dir: str | Path, replace: bool = False) -> Iterator[Path]:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        _fsync_tree(tmp)
+        fsync_tree(tmp)
         old = out_dir.parent / f"{stem}.old-{os.getpid()}"
         if out_dir.exists():
             os.replace(out_dir, old)
@@ -172,15 +172,3 @@ def staged_output(out_dir: str | Path, replace: bool = False) -> Iterator[Path]:
         shutil.rmtree(old, ignore_errors=True)
     finally:
         lock.release()
-
-
-def _fsync_tree(root: Path) -> None:
-    """Flush every file under ``root`` to disk (so the rename never exposes empty files)."""
-    for path in root.rglob("*"):
-        if path.is_file():
-            with contextlib.suppress(OSError):
-                fd = os.open(path, os.O_RDONLY)
-                try:
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
