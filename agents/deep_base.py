@@ -52,17 +52,12 @@ class DeepAgentBase(LiveAgent):
     slow_limit: ClassVar[int] = 1
     """``worker="auto"`` moves to the thread after this many slow updates."""
 
-    def __init__(
-        self,
-        env_id: str,
-        observation_space: Any,
-        action_space: Any,
-        config: Any = None,
-        seed: int = 0,
-    ) -> None:
+    def _setup(self) -> None:
+        """The network, its optimiser (and pretraining), the update worker, then
+        :meth:`_init_state` (called by :class:`LiveAgent`'s constructor)."""
         from hfrl.seeding import resolve_device
 
-        super().__init__(env_id, observation_space, action_space, config, seed)
+        env_id, observation_space, seed = self.env_id, self.observation_space, self.seed
         c = self.config
         check_worker_mode(c.worker, self.name)
         self.obs_shape = check_vector_or_frames(env_id, observation_space, self.name)

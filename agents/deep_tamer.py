@@ -191,12 +191,9 @@ class FeedbackBuffer:
 class DeepTamer(DeepAgentBase):
     """Deep TAMER agent (implements :class:`hfrl.protocols.Agent`).
 
-    Args:
-        env_id: environment id.
-        observation_space: Box of vector states or of uint8 frame stacks (C, H, W).
-        action_space: Discrete.
-        config: agent settings.
-        seed: seed of the agent's generator and of torch's initialisation.
+    Built as every live agent (:class:`hfrl.agents.live_base.LiveAgent`): observations are
+    vector states or uint8 frame stacks (C, H, W), actions Discrete; ``seed`` also seeds
+    torch's initialisation.
     """
 
     name: ClassVar[str] = "deep-tamer"

@@ -82,6 +82,10 @@ class LiveAgent(ABC):
         self.history = self._make_history()
         self._recorded: deque[tuple[Step, ShownStep]] = deque(maxlen=8)
         self._record_lock = threading.Lock()
+        self._setup()
+
+    def _setup(self) -> None:  # noqa: B027 - optional hook
+        """The subclass's models and state, built at the end of the constructor."""
 
     # ------------------------------------------------------------------ hooks
     def _make_history(self) -> StepHistory:
