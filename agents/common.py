@@ -99,18 +99,6 @@ def _finite_or_str(x: float) -> float | str:
     return float(x) if np.isfinite(x) else ("inf" if x > 0 else "-inf")
 
 
-def box_space(shape: tuple[int, ...], low: Any, high: Any) -> Any:
-    """The Box a deep agent was built for: uint8 frames when ``low`` is None, else the
-    float32 vector box of its feature ranges."""
-    import gymnasium as gym
-
-    if low is None:
-        return gym.spaces.Box(0, 255, shape=shape, dtype=np.uint8)
-    return gym.spaces.Box(
-        np.asarray(low, dtype=np.float32), np.asarray(high, dtype=np.float32), dtype=np.float32
-    )
-
-
 # ---------------------------------------------------------------------- agent.json
 def save_meta(directory: str | Path, agent: Any, **fields: Any) -> Path:
     """Write ``agent.json`` (name, config, env id, seed, then ``fields``); the directory."""
@@ -136,9 +124,3 @@ def load_meta(directory: str | Path, cls: Any) -> tuple[Path, dict[str, Any], An
         raise HfrlError(f"{d} holds no saved {cls.name} agent ({AGENT_FILE} is missing)")
     meta = load_json(d / AGENT_FILE)
     return d, meta, config_from_dict(cls.config_class, meta["config"])
-
-
-def restore_counters(agent: Any, meta: dict[str, Any], names: tuple[str, ...]) -> None:
-    """Set the integer counters ``names`` of ``agent`` from saved metadata."""
-    for k in names:
-        setattr(agent, k, int(meta[k]))
