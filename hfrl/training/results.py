@@ -38,7 +38,8 @@ CURVE_COLUMNS = (
 class RunRecorder:
     """Appends curve points as they come and writes the summary at the end.
 
-    Each curve row is flushed to disk at once, so an interrupted run keeps its curve.
+    Each curve row is flushed to disk at once, so an interrupted run keeps its curve (in the
+    hidden folder of :func:`staged_output` when run by ``hfrl train``).
     """
 
     def __init__(self, out_dir: str | Path) -> None:
@@ -129,8 +130,8 @@ def staged_output(out_dir: str | Path, replace: bool = False) -> Iterator[Path]:
     """A hidden temporary folder beside ``out_dir`` that becomes ``out_dir`` on success.
 
     Holds ``out_dir``'s lock for the whole run (a second writer is refused, naming the
-    first). On an exception the temporary folder is removed and ``out_dir`` is left as it
-    was; when the block ends normally an existing ``out_dir`` (allowed by ``replace``) is
+    first). On an error the temporary folder is removed (on Ctrl-C it is kept, hidden, until
+    the next run into ``out_dir``) and ``out_dir`` is left as it was; when the block ends normally an existing ``out_dir`` (allowed by ``replace``) is
     swapped out and removed only after the new one is in place.
 
     Raises:
@@ -161,6 +162,8 @@ def staged_output(out_dir: str | Path, replace: bool = False) -> Iterator[Path]:
             raise HfrlError(f"cannot write in {out_dir.parent}: {err.strerror or err}") from err
         try:
             yield tmp
+        except KeyboardInterrupt:
+            raise  # Ctrl-C: the curve so far stays in the hidden folder until the next run
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
