@@ -25,7 +25,11 @@ P(left ≻ right), random pairs, B-Pref's mean of member entropies, entropy of t
 
 @dataclass(frozen=True)
 class PreferenceConfig:
-    """How a :class:`hfrl.agents.preference.PreferenceAgent` learns; every field has a default."""
+    """How a :class:`hfrl.agents.preference.PreferenceAgent` learns; every field has a default.
+
+    >>> PreferenceConfig(learner="sac", learner_kwargs={"verbose": 1}).learner
+    'sac'
+    """
 
     learner: str = "auto"
     """SB3 algorithm: ``ppo``, ``a2c``, ``sac``, ``td3``, ``ddpg``, ``dqn``, or ``auto``

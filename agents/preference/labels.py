@@ -46,6 +46,10 @@ class LabelSchedule:
 
     ``initial`` labels (the random-policy share) are due at once; the other
     ``budget - initial`` follow the rate c/(T+c): due(T) = initial + rest·ln(1+T/c)/ln(1+T_end/c).
+
+    >>> schedule = LabelSchedule(budget=100, total_steps=10_000)
+    >>> schedule.initial, schedule.due(0), schedule.due(10_000)
+    (25, 25, 100)
     """
 
     budget: int
@@ -148,6 +152,11 @@ class QueryQueue:
         max_pending: Most queries waiting at once.
         clock: Stamps answers (``time.monotonic`` by default).
         source: Recorded as the answers' source.
+
+    >>> from hfrl.agents.preference.labels import QueryQueue
+    >>> queue = QueryQueue(max_pending=4)
+    >>> queue.pending(), queue.next_query() is None
+    (0, True)
     """
 
     def __init__(

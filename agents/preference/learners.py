@@ -52,7 +52,11 @@ def resolve_learner_name(name: str, continuous: bool) -> str:
 
 
 def learner_class(name: str) -> type[BaseAlgorithm]:
-    """The SB3 algorithm class for a short name of :data:`LEARNERS`."""
+    """The SB3 algorithm class for a short name of :data:`LEARNERS`.
+
+    >>> learner_class("PPO").__name__
+    'PPO'
+    """
     cls = LEARNERS.get(str(name).strip().lower())
     if cls is None:
         raise unknown_name("learner", str(name), LEARNERS)

@@ -183,7 +183,12 @@ class SegmentRecorder(VecEnvWrapper):
 
 
 class SegmentPool:
-    """The most recent ``capacity`` clips, from which query candidates are drawn."""
+    """The most recent ``capacity`` clips, from which query candidates are drawn.
+
+    >>> pool = SegmentPool(capacity=100)
+    >>> len(pool), pool.sample_pairs(5, np.random.default_rng(0))
+    (0, [])
+    """
 
     def __init__(self, capacity: int = 1000) -> None:
         if capacity < 2:
