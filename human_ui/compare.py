@@ -308,6 +308,9 @@ class CompareApp(AppShell):
         """Store row id of the newest label handed to the agent's queue."""
         self.restored_upto = 0
         """Labels up to this row id were given to the agent on resume."""
+        self.run_rows: set[int] = set()
+        """Row ids of the labels given in this run (not undone); the agent gets them through
+        the queue, so a resume that attaches the agent late must not give them again."""
         self.given_rows: set[int] = set()
         """Row ids of every stored label handed to the agent (saved as ``label_rows``)."""
         self.restored = 0
@@ -418,6 +421,8 @@ class CompareApp(AppShell):
         n = 0
         with self.worker.lock:
             for rec in records:
+                if rec.id in self.run_rows:  # given in this run: it reaches the agent anyway
+                    continue
                 if (rec.id not in learned) if learned is not None else (rec.id > after):
                     self.agent.give(rec.preference)
                     n += 1
@@ -565,6 +570,7 @@ class CompareApp(AppShell):
         t = time.monotonic()
         pref = Preference(q.left, q.right, value, t, source)
         row = self.session.add(pref)  # committed before we go on
+        self.run_rows.add(row)
         done = time.monotonic()
         self.result.latency_ms.append((done - (pressed_at if pressed_at is not None else t)) * 1000)
         if value is not None:
@@ -587,6 +593,7 @@ class CompareApp(AppShell):
             return False
         q, value, t, row = self.held.pop()
         self.session.store.retract("preference", row)
+        self.run_rows.discard(row)
         self.result.labels -= 1
         self.result.undone += 1
         verdicts = self.result.verdicts

@@ -321,3 +321,61 @@ def test_panel_training_steps_are_the_agents_own_count(store_session, new_compar
     assert result.ended_by == "max_feedback"
     assert result.steps_shown == agent.env_steps > 0
     assert app.progress()["steps"] == agent.env_steps
+
+
+class LateLoader:
+    """An AgentLoader stand-in whose agent is ready only when the app closes."""
+
+    def __init__(self, loaded) -> None:
+        self.loaded = loaded
+
+    def go(self) -> None:
+        pass
+
+    def take(self):
+        return None
+
+    def wait(self, timeout=None):
+        return self.loaded
+
+
+def test_resume_with_the_agent_ready_only_at_close_gives_each_label_once(tmp_path):
+    """Labels given before the agent is ready reach it once, stored ones from earlier too."""
+    from compare_child import LongerIsBetter
+    from hfrl.human_ui.clips import RandomClips, RandomPairs, ScreenedQueries
+    from hfrl.human_ui.compare import CompareConfig
+    from hfrl.human_ui.startup import LoadedAgent
+    from hfrl.human_ui.worker import rows_in
+    from ui_fakes import make_env
+
+    paths = SessionPaths(tmp_path, "R")
+    meta = {"app": "compare", "agent": "fake", "env_id": "CartPole-v1"}
+    for run in range(2):
+        store, session = open_session(paths, meta)
+        try:
+            queries = ScreenedQueries(max_pending=20)
+            saved = saved_agent_dir(paths.agent_dir)
+            agent = FakePreferenceAgent.load(saved) if saved else FakePreferenceAgent()
+            agent.queries = queries
+            state = load_ui_state(saved) if saved else {}
+            learned = frozenset(rows_in(state["label_rows"])) if "label_rows" in state else None
+            loaded = LoadedAgent(agent, saved is not None, None, 0 if run else None, learned)
+            env = make_env("CartPole-v1")
+            app = CompareApp(
+                None,
+                queries,
+                "CartPole-v1",
+                session,
+                paths.agent_dir,
+                CompareConfig(fps=60, undo_seconds=0.0, max_feedback=3),
+                teacher=LongerIsBetter(),
+                loader=LateLoader(loaded),
+                random_pairs=RandomPairs(RandomClips(env, "CartPole-v1", 50, run), queries),
+            )
+            app.demo.think_seconds = 0.0
+            app.run()
+            stored = [r.preference.left.uid for r in store.preference_records(session)]
+        finally:
+            store.close()
+        assert len(stored) == 3 * (run + 1)
+        assert sorted(x[0] for x in agent.labels) == sorted(stored)  # each label once
