@@ -79,9 +79,10 @@ PRESETS: tuple[PresetRow, ...] = (
     PresetRow(
         "tamer",
         "CartPole-v1",
-        {"fps": 4.0},
-        "tests/slow/test_tamer_quality.py and suites classic/quick: at 4 fps a person's "
-        "rating lands on the step it judges (CartPole's own 50 fps smears it over ~30 steps)",
+        {"fps": 3.0},
+        "tests/slow/test_tamer_quality.py (human trainer, 30 episodes: 500 on seeds 0-2 at "
+        "3 fps; at 4 fps seeds 1 and 2 stay under 30): a rating then covers about two steps "
+        "(CartPole's own 50 fps would smear it over ~30 steps whose right action differs)",
     ),
     PresetRow(
         "tamer",
@@ -95,16 +96,19 @@ PRESETS: tuple[PresetRow, ...] = (
     PresetRow(
         "deep-tamer",
         "*",
-        {**WARNELL_WINDOW},
-        "Warnell et al. 2018: delay window uniform over [0.2, 4] s",
+        {**WARNELL_WINDOW, "worker": "off"},
+        "Warnell et al. 2018: delay window uniform over [0.2, 4] s; worker off: a run on the "
+        "simulated clock updates inline (nobody waits, and learning must not depend on the "
+        "machine's speed); the teach app passes worker='on' (its base wins over the table)",
     ),
     PresetRow(
         "deep-tamer",
         "CartPole-v1",
-        {"fps": 4.0, **KNOX_WINDOW},
-        "suite classic and tests/slow/test_tamer_quality.py (4 fps); on a low-dimensional "
-        "task a person reacts within Knox & Stone's 0.2-0.8 s, and Warnell's 4 s would smear "
-        "each rating over 16 steps",
+        {"fps": 3.0, **KNOX_WINDOW},
+        "tests/slow/test_tamer_quality.py (human trainer, 50 episodes: 500 on seeds 0-2 at 3 "
+        "fps, TAMER's rate; at 4 fps 56/35/59); on a low-dimensional task a person reacts "
+        "within Knox & Stone's 0.2-0.8 s, and Warnell's 4 s would smear each rating over 12 "
+        "steps",
     ),
     PresetRow(
         "deep-tamer",
@@ -161,9 +165,10 @@ PRESETS: tuple[PresetRow, ...] = (
     PresetRow(
         "deep-coach",
         "*",
-        {"credit": "window", **KNOX_WINDOW},
+        {"credit": "window", **KNOX_WINDOW, "worker": "off"},
         "DESIGN.md §5: window credit is the suite's default (a person's 0.2-0.8 s delay "
-        "defeats a fixed offset); Arumugam et al.'s trace form stays an option",
+        "defeats a fixed offset); Arumugam et al.'s trace form stays an option; worker off "
+        "on the simulated clock (the teach app passes worker='on'), as for deep-tamer",
     ),
     PresetRow(
         "deep-coach",
@@ -192,8 +197,9 @@ PRESETS: tuple[PresetRow, ...] = (
     PresetRow(
         "deep-coach",
         "ALE/*",
-        {"fps": 15.0, "lr": 1e-4, "hidden": (256,)},
-        "experiments/benchmarks/deep_coach_atari.py (lr 1e-4, head [256], 15 fps)",
+        {"fps": 15.0, "lr": 1e-4, "hidden": (256,), "normalize_frames": 2000},
+        "experiments/benchmarks/deep_coach_atari.py (lr 1e-4, head [256], 15 fps; the CNN input "
+        "standardised by 2000 random-policy frames, as Deep TAMER's, so Bowling's ball shows)",
     ),
     # ------------------------------------------------------------------ TAMER+RL
     PresetRow(

@@ -1,58 +1,36 @@
-"""Deep COACH on an Atari game (Bowling by default) against a random policy, same run.
+"""Deep COACH on an Atari game (Bowling by default) at the user's defaults, against random.
 
-Trains for ``--minutes`` simulated minutes of feedback at ``--fps`` agent steps per second
-(15 min at 15 steps/s = 13,500 steps), then scores the greedy agent and a uniform random
-policy on the same evaluation seeds (true game score), in the same run.
+For each seed it runs the command a user runs, with no agent options (the presets table
+gives Deep COACH's Atari settings: window credit over Knox & Stone's 0.2-0.8 s, standardised
+CNN input, 256-unit head, lr 1e-4, 15 fps)::
 
-Trainer (``--teacher``): ``human-pd`` when the game has a scripted expert (Bowling has
-one, :mod:`hfrl.envs.experts`), so ratings track the advantage of the agent's action over
-its own policy as COACH assumes, with a 0.2-0.8 s delay credited by the delay window;
-otherwise ``hindsight`` (:mod:`hfrl.teachers.atari_oracle`), which rates the step shown
-3 s before each judgement by whether the reward since beats its running mean, credited
-over [3.2 s, 3.8 s] before the rating.
-Policy: Nature-CNN encoder + 256-unit head, paper settings otherwise (L = 10, m = 16,
-β = 1.5 unless ``--entropy-coef``) except lr 1e-4 (``--lr``).
+    hfrl train deep-coach --env ALE/Bowling-v5 --teacher human-pd --steps 13500 \\
+        --max-episode-steps 4500 --eval-episodes 3 --seed S
 
-    python experiments/benchmarks/deep_coach_atari.py [--minutes 15] [--game Bowling]
+(15 simulated minutes at 15 steps/s; episodes capped at 5 minutes of play), then scores a
+uniform random policy on the same evaluation episodes, in the same run. The goal: a greedy
+score above random. The greedy score of a near-uniform policy is the score of whichever
+action is most likely, so the score of the sampled policy (the saved agent acting by
+sampling, as while learning) is printed too.
 
-Without a GPU the default is a bounded CPU run (``--minutes 3``); pass ``--minutes 15``
-for the full budget. The greedy score of a near-uniform policy is the score of whichever
-action has the largest probability, so the score of the sampled policy is printed too.
+    python experiments/benchmarks/deep_coach_atari.py [--seeds 0 1 2] [--minutes 15]
 
-Measured on CPU (1 torch thread, shared 2-core machine, no GPU lent), Bowling, seed 0,
-15 simulated minutes (13,500 steps), 3 evaluation episodes; random policy 23.7 ± 7.7:
-
-=================  ==========================  =======  ======  ============  ======
-trainer            settings                    ratings  greedy  sampled π     wall s
-=================  ==========================  =======  ======  ============  ======
-human-pd           defaults (lr 1e-4, β 1.5)       753     0.0  27.3 ± 6.8       296
-human-pd           lr 1e-3                         769     0.0  21.3 ± 2.9       187
-human-pd           lr 3e-4, β 0.5                  718     0.0  25.3 ± 3.1       182
-human-pd           lr 1e-3, β 0.1                   36     0.0   0.0 ± 0.0       161
-hindsight          defaults                        178     0.0  22.7 ± 7.0       173
-hindsight          lr 2.5e-4, AE encoder 2000      149     0.0   0.0 ± 0.0       162
-hindsight          lr 1e-3, β 0.1                  150     0.0   0.0 ± 0.0       114
-=================  ==========================  =======  ======  ============  ======
-
-(The bounded default, 3 minutes with hindsight: 34 ratings, greedy 0.0, 74 s.) No setting
-beat the random policy: the sampled policies stay at the random level and the greedy one
-never throws the ball (its most likely action in the ready state is not a FIRE).
-With a small β the policy collapses onto a non-throwing action that the policy-dependent
-trainer then stops rating (its advantage is ~0 once the agent is sure).
+Trainer: ``human-pd`` when the game has a scripted expert (Bowling has one), so ratings track
+the advantage of the agent's action over its own policy, as COACH assumes; otherwise
+``hindsight`` (:mod:`hfrl.teachers.atari_oracle`).
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
-import time
+import tempfile
 from pathlib import Path
-
-import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from live_common import random_score, train_once
+from live_common import random_score, run_user_command, uptime_load
 
 
 def has_expert(env_id: str) -> bool:
@@ -76,107 +54,66 @@ class Sampled:
         return self.agent.act(obs, greedy=False)
 
 
-def main() -> None:
-    from hfrl.envs.make import make
+def sampled_score(agent_dir: Path, env_id: str, seed: int, episodes: int, cap: int) -> float:
+    """Mean true return of the saved agent acting by sampling its policy."""
+    from hfrl.agents.deep_coach import DeepCoach
 
-    from hfrl.seeding import resolve_device
     from hfrl.training.evaluate import evaluate
-    from hfrl.training.scalar_loop import ScalarRunConfig, build_agent
 
-    gpu = torch.cuda.is_available()
+    agent = DeepCoach.load(agent_dir, device="cpu")
+    try:
+        return evaluate(Sampled(agent), env_id, episodes, seed + 100_000, cap)[0]
+    finally:
+        agent.close()
+
+
+def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--game", default="Bowling", help="ALE game name (ALE/<game>-v5)")
-    p.add_argument("--minutes", type=float, default=15.0 if gpu else 3.0)
-    p.add_argument("--fps", type=float, default=15.0)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--minutes", type=float, default=15.0, help="simulated minutes of feedback")
+    p.add_argument("--teacher", default=None, help="default: human-pd if an expert, else hindsight")
     p.add_argument("--eval-episodes", type=int, default=3)
-    p.add_argument("--device", default="auto")
-    p.add_argument("--autoencoder-frames", type=int, default=0)
-    p.add_argument(
-        "--teacher",
-        default=None,
-        help="trainer (default: human-pd when the game has a scripted expert, else hindsight)",
-    )
-    p.add_argument("--lr", type=float, default=1e-4, help="Adam lr (paper: 2.5e-4)")
-    p.add_argument("--entropy-coef", type=float, default=1.5, help="β (paper: 1.5)")
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--max-episode-steps", type=int, default=4500, help="cap (5 min of play)")
+    p.add_argument("--max-episode-steps", type=int, default=4500, help="5 min of play")
     args = p.parse_args()
-    torch.set_num_threads(args.threads)
+    from hfrl.presets import preset_fps
+
     env_id = f"ALE/{args.game}-v5"
-    steps = int(args.minutes * 60 * args.fps)
     teacher = args.teacher or ("human-pd" if has_expert(env_id) else "hindsight")
-    # hindsight rates the step shown `horizon` (3 s) before its judgement, then 0.2-0.8 s
-    # of reaction; the expert-based trainers rate the step on screen after 0.2-0.8 s
-    delay = (3.2, 3.8) if teacher.startswith("hindsight") else (0.2, 0.8)
-    overrides = {
-        "device": args.device,
-        "lr": args.lr,
-        "entropy_coef": args.entropy_coef,
-        "hidden": [256],
-        "credit": "window",
-        "delay_min": delay[0],
-        "delay_max": delay[1],
-        "autoencoder_frames": args.autoencoder_frames,
-        "worker": "off",
-    }
-    config = ScalarRunConfig(
-        "deep-coach",
-        env_id,
-        teacher,
-        seed=args.seed,
-        steps=steps,
-        fps=args.fps,
-        eval_episodes=args.eval_episodes,
-        max_episode_steps=args.max_episode_steps,
-        agent_overrides=overrides,
-        progress=False,
-    )
-    t0 = time.perf_counter()  # wall time includes building (and pretraining) the agent
-    env = make(env_id, seed=args.seed, render_mode=None)
-    agent = build_agent(
-        "deep-coach",
-        env_id,
-        env.observation_space,
-        env.action_space,
-        seed=args.seed,
-        overrides=overrides,
-    )
-    env.close()
-    summary = train_once(config, agent)[0]
-    wall = time.perf_counter() - t0
-    sampled_mean, sampled_std = evaluate(
-        Sampled(agent),
-        env_id,
-        episodes=args.eval_episodes,
-        seed=args.seed + 100_000,
-        max_steps=args.max_episode_steps,
-    )
-    rand_mean, rand_std = random_score(
-        env_id, args.seed, args.eval_episodes, args.seed + 100_000, args.max_episode_steps
-    )
-    device = resolve_device(args.device)
-    gap = summary["eval_return_mean"] - rand_mean
+    fps = preset_fps("deep-coach", env_id) or 15.0
+    steps = round(args.minutes * 60 * fps)
     print(
-        f"Deep COACH on {env_id}, {teacher} trainer, {args.minutes:g} simulated min "
-        f"at {args.fps:g} steps/s"
+        f"Deep COACH on {env_id}, {teacher} trainer, {args.minutes:g} simulated min at {fps:g} "
+        f"steps/s ({steps} steps); load before: {uptime_load()}"
     )
+    gaps = []
+    for seed in args.seeds:
+        cmd = ["train", "deep-coach", "--env", env_id, "--teacher", teacher]
+        cmd += ["--steps", str(steps), "--max-episode-steps", str(args.max_episode_steps)]
+        cmd += ["--eval-episodes", str(args.eval_episodes), "--seed", str(seed)]
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "run"
+            summary, wall = run_user_command(cmd, out)
+            sampled = sampled_score(
+                out / "agent", env_id, seed, args.eval_episodes, args.max_episode_steps
+            )
+        rand, rand_std = random_score(
+            env_id, seed, args.eval_episodes, seed + 100_000, args.max_episode_steps
+        )
+        score = float(summary["eval_return_mean"])
+        gaps.append(score - rand)
+        print(f"  command: hfrl {' '.join(cmd)}")
+        print(
+            f"    seed {seed}: greedy {score:.1f} ± {summary['eval_return_std']:.1f}, sampled π "
+            f"{sampled:.1f}, random {rand:.1f} ± {rand_std:.1f}; greedy − random "
+            f"{score - rand:+.1f}; ratings {summary['feedback_count']}, wall {wall:.0f} s, "
+            f"load {uptime_load()}",
+            flush=True,
+        )
     print(
-        f"  env steps {summary['env_steps']}, ratings {summary['feedback_count']}, "
-        f"device {device}, wall {wall:.0f} s"
+        f"  greedy above random on {sum(g > 0 for g in gaps)} of {len(gaps)} seeds; median "
+        f"greedy − random {statistics.median(gaps):+.1f} (goal: above random)"
     )
-    print(
-        f"  deep-coach greedy score : {summary['eval_return_mean']:.1f} ± "
-        f"{summary['eval_return_std']:.1f} ({args.eval_episodes} episodes)"
-    )
-    print(
-        f"  deep-coach sampled π    : {sampled_mean:.1f} ± {sampled_std:.1f} "
-        "(acting by sampling its policy, as while learning)"
-    )
-    print(f"  random policy score     : {rand_mean:.1f} ± {rand_std:.1f} (same seeds)")
-    print(f"  deep-coach − random     : {gap:+.1f}")
-    if args.minutes < 15:
-        print(f"  (bounded run: {args.minutes:g} of the 15 simulated minutes asked for)")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Helpers the live-feedback benchmarks share: one throwaway training run, a random baseline.
+"""Helpers the live-feedback benchmarks share: the user's command, a random baseline, the load.
 
 Imported by ``deep_tamer_bowling.py``, ``deep_coach_atari.py`` and
 ``live_agents_table.py`` (each puts this folder on ``sys.path``).
@@ -6,8 +6,13 @@ Imported by ``deep_tamer_bowling.py``, ``deep_coach_atari.py`` and
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -56,3 +61,31 @@ def random_score(
     return evaluate(
         RandomPolicy(n, seed), env_id, episodes=episodes, seed=eval_seed, max_steps=max_steps
     )
+
+
+def run_user_command(args: list[str], out: Path | None = None) -> tuple[dict[str, Any], float]:
+    """Run ``hfrl ARGS`` (an ``hfrl train`` command, as a user types it) in a subprocess with
+    one torch thread; its results go to ``out`` (default: a temporary folder).
+
+    Returns:
+        the run's summary and the wall seconds it took.
+    """
+    if out is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            return run_user_command(args, Path(tmp) / "run")
+    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    cmd = [sys.executable, "-m", "hfrl", *args, "--out", str(out), "--no-progress"]
+    started = time.perf_counter()
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"hfrl {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    return json.loads((out / "summary.json").read_text()), wall
+
+
+def uptime_load() -> str:
+    """The 1-minute load average (how busy the machine was while timing)."""
+    try:
+        return f"{os.getloadavg()[0]:.1f}"
+    except OSError:
+        return "?"
