@@ -208,7 +208,7 @@ envs = ["CartPole-v1"]
 teachers = ["perfect"]
 
 [defaults]
-episodes = 40
+episodes = 15
 eval_every = 1
 eval_episodes = 1
 max_episode_steps = 50
@@ -227,11 +227,11 @@ def alive(pid: int) -> bool:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux's")
 def test_killed_driver_leaves_no_orphan_and_the_resumed_cell_is_one_run(tmp_path):
     """SIGKILL of the driver alone (not its group) mid-cell: its `hfrl train` child dies with
-    it, and the resumed sweep's cell has exactly one run's curve (episodes 1..40, once)."""
+    it, and the resumed sweep's cell has exactly one run's curve (episodes 1..15, once)."""
     import json
 
     suite = tmp_path / "orphan.toml"
-    suite.write_text(ORPHAN)
+    suite.write_text(ORPHAN.replace("episodes = 15", "episodes = 1000000"))  # never ends
     out = tmp_path / "out"
     proc = start_sweep(suite, out)
     lock = out / "cells" / ".tamer__CartPole-v1__perfect__s0.run.lock"
@@ -252,11 +252,12 @@ def test_killed_driver_leaves_no_orphan_and_the_resumed_cell_is_one_run(tmp_path
         assert time.monotonic() < deadline, f"orphan {child} survived the driver"
         time.sleep(0.05)
 
+    suite.write_text(ORPHAN)  # the same cell, resumed at a budget that ends
     assert main(["bench", str(suite), "--jobs", "1", "--out", str(out), "--no-progress"]) == 0
     cell = out / "cells" / "tamer__CartPole-v1__perfect__s0"
     with (cell / "curve.csv").open() as f:
         episodes = [int(r["episodes"]) for r in csv.DictReader(f)]
-    assert episodes == [*range(1, 41), 40]  # one row per episode, then the final evaluation
+    assert episodes == [*range(1, 16), 15]  # one row per episode, then the final evaluation
     assert not [
         p.name for p in (out / "cells").iterdir() if ".run" in p.name and "lock" not in p.name
     ]
