@@ -26,8 +26,9 @@ HELP = "train an agent headless with a simulated teacher (writes summary.json, c
 LEARNER_CHOICES = ("auto", "ppo", "a2c", "sac", "td3", "ddpg", "dqn")
 """What ``--learner`` accepts (the preference agent's SB3 algorithms; a test keeps it in step)."""
 
-DEFAULT_OUT = "runs/{agent}-{env}-{teacher}-s{seed}"
-"""The output folder when ``--out`` is not given (numbered -2, -3, ... when taken)."""
+DEFAULT_OUT = "runs/AGENT-ENV-TEACHER-sSEED"
+"""The output folder when ``--out`` is not given: one safe folder name under ``runs/``
+(characters outside ``A-Z a-z 0-9 . _ - + =`` become ``-``), numbered -2, -3, ... when taken."""
 
 FOLLOW_PARENT_ENV = "HFRL_FOLLOW_PARENT"
 """Set by ``hfrl bench`` to its pid: the train process dies with the driver (Linux)."""
@@ -128,10 +129,10 @@ def run(args: argparse.Namespace) -> int:
     if args.out:
         out, replace = Path(args.out), args.force
     else:
-        default = DEFAULT_OUT.format(
-            agent=args.agent, env=args.env.replace("/", "_"), teacher=args.teacher, seed=args.seed
-        )
-        out, replace = numbered_folder(default), False
+        from hfrl.sessions import safe_name
+
+        name = f"{args.agent}-{args.env.replace('/', '_')}-{args.teacher}-s{args.seed}"
+        out, replace = numbered_folder(Path(DEFAULT_OUT).parent / safe_name(name)), False
     if kind == "preference":
         from hfrl.training.preference_loop import run_preference_training
 
