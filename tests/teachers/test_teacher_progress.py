@@ -156,12 +156,12 @@ def _clip(env, state, eps, expert, rng, env_id) -> tuple[Segment, np.ndarray]:
     return clip, np.array(env.unwrapped.state, dtype=np.float64)
 
 
-def held_out_agreement(env_id: str, pairs: int, cap: int, nudges: int, teacher) -> float:
-    """Share of clear pairs on which ``teacher`` prefers the clip of higher expert value."""
+def held_out_agreement(env_id: str, pairs: int, cap: int, nudges: int, *teachers) -> list[float]:
+    """Share of clear pairs on which each teacher prefers the clip of higher expert value."""
     rng = np.random.default_rng(123)
     env = gym.make(env_id).unwrapped
     expert = get_expert(env_id)
-    agree = counted = 0
+    agree, counted = np.zeros(len(teachers)), 0
     for _ in range(pairs):
         obs, _ = env.reset(seed=int(rng.integers(2**31)))
         eps, terminated = rng.choice([0.0, 0.3, 0.6, 1.0]), False
@@ -181,24 +181,22 @@ def held_out_agreement(env_id: str, pairs: int, cap: int, nudges: int, teacher) 
             clips.append(clip)
         if abs(values[0] - values[1]) <= MARGIN:
             continue
-        label = teacher.compare(clips[0], clips[1]).label
+        better = LEFT if values[0] > values[1] else RIGHT
         counted += 1
-        agree += label == (LEFT if values[0] > values[1] else RIGHT)
+        agree += [t.compare(clips[0], clips[1]).label == better for t in teachers]
     assert counted >= pairs // 2
-    return agree / counted
+    return list(agree / counted)
 
 
 def test_progress_teacher_agrees_with_the_mountain_car_expert():
+    """Measured 0.88 (the issue's goal is 0.9); checked at the floor reached, 0.85."""
     teacher = make_teacher("progress", "MountainCar-v0", seed=0)
-    """Measured 0.88 (the issue's goal is 0.9); checked at the floor reached."""
-    assert held_out_agreement("MountainCar-v0", 300, 400, 0, teacher) >= 0.85
+    assert held_out_agreement("MountainCar-v0", 300, 400, 0, teacher)[0] >= 0.85
 
 
 def test_progress_teacher_agrees_with_the_acrobot_expert_more_than_tip_height():
     """Measured: energy 0.89, tip height 0.85 (the issue's goal is 0.9; checked at 0.85)."""
-    energy = held_out_agreement(
-        "Acrobot-v1", 150, 1000, 6, make_teacher("progress", "Acrobot-v1", 0)
-    )
+    progress = make_teacher("progress", "Acrobot-v1", 0)
     tip = ProgressTeacher(ProgressPotential(lambda o: 50 * acrobot_tip_height(o), 100.0))
-    tip_agreement = held_out_agreement("Acrobot-v1", 150, 1000, 6, tip)
-    assert energy >= 0.85 and energy > tip_agreement, (energy, tip_agreement)
+    energy, tip_height = held_out_agreement("Acrobot-v1", 150, 1000, 6, progress, tip)
+    assert energy >= 0.85 and energy > tip_height, (energy, tip_height)
