@@ -77,6 +77,10 @@ EQUAL_BAND = 0.1
 """An "equal" answer agrees with the model when its P(left ≻ right) is within this of ½."""
 BOOTSTRAP_WAITING = 3
 """Random-policy pairs kept waiting while the learner loads."""
+HAND_OVER_SHARE = 0.025
+"""Labels are handed to the agent in batches of this share of the labels it has."""
+HAND_OVER_SECONDS = 20.0
+"""No label waits longer than this before it is handed to the agent."""
 VERDICT_SECONDS = 2.0
 """How long the verdict on the last answer stays in the footer."""
 
@@ -465,7 +469,7 @@ class CompareApp(AppShell):
         if self.agent is None or self.worker.error is not None:
             return
         with self.worker.lock:
-            self._deliver()
+            self._deliver(force=True)
             late = list(self.queries.poll())
             late += [Preference(q.left, q.right, v, t, "human") for q, v, t, _ in self.held]
             newest = max([self.released_row, *(row for *_, row in self.held)])
@@ -619,7 +623,7 @@ class CompareApp(AppShell):
             self.outbox.append(self.held.popleft())
         self.worker.request_update()
 
-    def _deliver(self) -> int:
+    def _deliver(self, force: bool = False) -> int:
         """Answer the outbox's labels to the agent's queue; the newest row it has been given.
 
         The worker calls this under the agent lock right before each update (it is the
@@ -627,7 +631,18 @@ class CompareApp(AppShell):
         every label delivered before it started and none later: the row saved with the
         agent says exactly which labels it has learnt from, and the UI thread never waits
         for learning to hand a label over. Before the agent is ready the labels wait here.
+
+        Every hand-over refits the reward model, which takes longer the more labels it
+        holds; so labels go over in batches of :data:`HAND_OVER_SHARE` of those it has
+        (at least one), or once the oldest has waited :data:`HAND_OVER_SECONDS`, and
+        learning keeps most of the learner's time at a person's pace. ``force`` hands over
+        every label now (closing).
         """
+        if self.outbox and not force:
+            due = max(1, round(HAND_OVER_SHARE * len(self.given_rows)))
+            waited = time.monotonic() - self.outbox[0][2]
+            if len(self.outbox) < due and waited < HAND_OVER_SECONDS:
+                return max(self.released_row, self.restored_upto)
         while self.outbox:
             q, value, _, row = self.outbox.popleft()
             self.queries.answer(q, value)
