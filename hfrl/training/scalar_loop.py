@@ -14,6 +14,11 @@ Agents are built with :func:`build_agent`: a class with a ``config_class`` (a fr
 dataclass) is called as ``cls(env_id, observation_space, action_space, config=..., seed=...)``
 with its config from the presets table (:mod:`hfrl.presets`) and ``--set key=value``
 overrides on top. The display rate is ``--fps``, else the table's, else the env's.
+
+Besides ``curve.csv`` and ``summary.json`` the run logs as an SB3 run does, under ``OUT/logs/``
+(:mod:`hfrl.training.live_logs`): ``progress.csv`` and TensorBoard events per episode
+(``feedback/...``, ``agent/...``, ``rollout/...``, ``eval/...``), ``monitor.csv`` and
+``evaluations.npz``.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from hfrl.agents.builder import build_agent
 from hfrl.config import config_to_dict
@@ -108,7 +115,7 @@ def run_scalar_training(
     from hfrl.envs.make import make
     from hfrl.live_loop import LiveLoop
     from hfrl.seeding import seed_everything
-    from hfrl.training.evaluate import evaluate
+    from hfrl.training.live_logs import LiveRunLog, greedy_episodes
 
     episodes_budget = config.episodes
     if episodes_budget is None and config.steps is None:
@@ -158,6 +165,8 @@ def run_scalar_training(
 
     attach_agent(teacher, agent)  # policy-dependent trainers judge the agent's current policy
     clock = SimClock(fps)
+    run_log = LiveRunLog(recorder.out_dir)  # logs/: progress.csv, TensorBoard, ...
+    env = run_log.monitor(env)  # logs/monitor.csv: one row per training episode
     loop = LiveLoop(agent, env, clock)
     queue = FeedbackQueue()
     episodes = feedback = 0
@@ -170,7 +179,8 @@ def run_scalar_training(
     def deliver(ratings: list[Scalar]) -> None:
         nonlocal feedback
         for r in ratings:
-            loop.feedback(r)  # credited, (stored,) given: the same path as the teach app
+            credit = loop.feedback(r)  # credited, (stored,) given: the same path as the teach app
+            run_log.rated(credit)
             feedback += 1
 
     def done() -> bool:
@@ -191,7 +201,7 @@ def run_scalar_training(
                 queue.push(rating)
             clock.tick()
             deliver(queue.pop_due(clock.now()))
-            agent.update()
+            agent_stats = agent.update()
             if step.done:
                 episodes += 1
                 train_return = loop.ep_return
@@ -202,34 +212,48 @@ def run_scalar_training(
                     "human_seconds": round(human_seconds(), 3),
                     "train_return": train_return,
                 }
+                greedy = None
                 if config.eval_every and episodes % config.eval_every == 0:
-                    mean, _ = evaluate(
+                    greedy = greedy_episodes(
                         agent,
                         config.env_id,
                         episodes=config.curve_eval_episodes,
                         seed=config.seed + 10_000,
                         max_steps=config.max_episode_steps,
                     )
+                    mean = float(np.mean(greedy[0]))
                     point["return"] = mean
                     curve_best = max(curve_best, mean)
                 recorder.log_point(**point)
+                run_log.episode(
+                    env_steps=loop.steps_this_run,
+                    episodes=episodes,
+                    ep_return=train_return,
+                    ep_length=loop.ep_step,
+                    agent_stats=agent_stats,
+                    human_seconds=point["human_seconds"],
+                    greedy=greedy,
+                )
                 progress.update(episodes, loop.steps_this_run, feedback, train_return)
                 loop.next_episode()
         deliver(queue.pop_all())
         agent.update()
         _finish_updates(agent)
+        train_seconds = time.perf_counter() - started
+        final = greedy_episodes(
+            agent,
+            config.env_id,
+            episodes=config.eval_episodes,
+            seed=config.seed + 100_000,
+            max_steps=config.max_episode_steps,
+        )
+        eval_mean, eval_std = float(np.mean(final[0])), float(np.std(final[0]))
+        env_steps = loop.steps_this_run
+        run_log.final(env_steps, *final)
     finally:
         progress.close()
         env.close()
-    train_seconds = time.perf_counter() - started
-    eval_mean, eval_std = evaluate(
-        agent,
-        config.env_id,
-        episodes=config.eval_episodes,
-        seed=config.seed + 100_000,
-        max_steps=config.max_episode_steps,
-    )
-    env_steps = loop.steps_this_run
+        run_log.close()  # logs/evaluations.npz
     recorder.log_point(
         env_steps=env_steps,
         episodes=episodes,
