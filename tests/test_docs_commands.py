@@ -83,6 +83,10 @@ def kind(cmd: DocCommand) -> str:
             return "setup"
         if len(a) > 1 and a[1].startswith("experiments/"):
             return "script"
+    elif (len(a) > 1 and a[1] == "train" and "--labels-from" in a) or (
+        len(a) > 1 and a[1] in ("sessions", "export", "import", "fit-teacher", "replay")
+    ):
+        return "session"
     elif len(a) > 1 and a[1] in ("bench", "plot", "envs", "train", "teach", "compare"):
         return a[1]
     return "unknown"
@@ -209,4 +213,54 @@ def test_training_command_runs_at_a_reduced_budget(cmd: DocCommand, tmp_path: Pa
         assert (tmp_path / "sessions" / "feedback.sqlite").is_file()
     else:  # a benchmark script: its --help, since each runs for minutes to hours
         result = _run([*cmd.argv[:2], "--help"], ROOT)
+        _ok(result, cmd)
+
+
+SESSION_COMMANDS = [c for c in doc_commands() if kind(c) == "session"]
+
+
+def _session_names(cmds: list[DocCommand]) -> set[str]:
+    """Sessions the commands read: ``hfrl export NAME``, ``--labels-from NAME``, ..."""
+    names = set()
+    for c in cmds:
+        a = c.argv
+        if a[1] in ("export", "fit-teacher", "replay"):
+            names.add(a[2])
+        if "--labels-from" in a:
+            names.add(a[a.index("--labels-from") + 1])
+    return names
+
+
+@pytest.mark.slow
+def test_session_commands_run_in_document_order(tmp_path: Path):
+    """The session-data commands, as written, on sessions the apps record (short demo runs)."""
+    assert SESSION_COMMANDS, "the README shows no session commands any more: drop this test"
+    for name in sorted(_session_names(SESSION_COMMANDS)):
+        is_live = any(c.argv[1] == "replay" and c.argv[2] == name for c in SESSION_COMMANDS)
+        app = (
+            ["teach", "tamer", "--env", "MountainCar-v0", "--max-ratings", "5"]
+            if is_live
+            else ["compare", "--env", "CartPole-v1", "--teacher", "oracle", "--max-labels", "12"]
+        )
+        made = _run(["hfrl", *app, "--session", name], tmp_path)
+        assert made.returncode == 0, made.stderr[-2000:]
+    for cmd in SESSION_COMMANDS:
+        argv = list(cmd.argv)
+        if argv[1] == "train":
+            argv = _with(
+                cmd.argv,
+                REDUCED_TRAIN,
+                [
+                    "--steps",
+                    "600",
+                    "--eval-episodes",
+                    "1",
+                    "--out",
+                    str(tmp_path / "run"),
+                    "--no-progress",
+                ],
+            )
+        if argv[1] == "replay":
+            argv += ["--eval-episodes", "1"]
+        result = _run(argv, tmp_path)
         _ok(result, cmd)
