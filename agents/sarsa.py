@@ -36,6 +36,10 @@ class SarsaConfig:
     MountainCar's -1 per step, which explores by itself)."""
     trace: str = "accumulating"
     """Trace form: ``"accumulating"`` or ``"replacing"``."""
+    initial_value: float = 0.0
+    """Q of every state and action before learning (the weight of the constant feature, the
+    last one). 0 is optimistic on MountainCar's -1 per step; on CartPole's +1 per step an
+    optimistic start is about 1 / (1 - γ)."""
 
     def __post_init__(self) -> None:
         if self.trace not in TRACE_KINDS:
@@ -60,6 +64,7 @@ class LinearSarsa:
     def __init__(self, n_actions: int, dim: int, config: SarsaConfig | None = None) -> None:
         self.config = config or SarsaConfig()
         self.weights = np.zeros((n_actions, dim))
+        self.weights[:, -1] = self.config.initial_value
         self.traces = np.zeros((n_actions, dim))
 
     def values(self, phi: np.ndarray) -> np.ndarray:

@@ -97,6 +97,8 @@ class TamerRLConfig:
     """SARSA(λ): ε-greedy exploration while learning (not in greedy evaluation)."""
     trace: str = "accumulating"
     """SARSA(λ): ``accumulating`` or ``replacing`` traces."""
+    initial_q: float = 0.0
+    """SARSA(λ): Q before learning (0: optimistic on MountainCar's -1 per step)."""
     h_step_size: float = 1e-2
     """Ĥ: TAMER's step size per feature (:class:`~hfrl.agents.tamer.TamerConfig`)."""
     delay_min: float = 0.2
@@ -125,7 +127,9 @@ class TamerRLConfig:
 
     def sarsa_config(self) -> SarsaConfig:
         """The SARSA(λ) learner's settings."""
-        return SarsaConfig(self.step_size, self.trace_decay, self.gamma, self.epsilon, self.trace)
+        return SarsaConfig(
+            self.step_size, self.trace_decay, self.gamma, self.epsilon, self.trace, self.initial_q
+        )
 
     def tamer_config(self) -> TamerConfig:
         """The Ĥ learner's settings (linear TAMER over the shared RBFs)."""

@@ -94,6 +94,8 @@ def test_sarsa_lambda_step_by_hand(trace):
     assert sarsa.td_error(-1.0, 2.0, 4.0, terminal=True) == pytest.approx(-3.0)
     sarsa.end_episode()
     assert not sarsa.traces.any()
+    start = LinearSarsa(2, 3, SarsaConfig(initial_value=100.0))  # the constant feature is last
+    np.testing.assert_allclose(start.values(np.array([0.2, 0.7, 1.0])), [100.0, 100.0])
 
 
 def _agent(**config) -> TamerRL:
