@@ -1,75 +1,42 @@
-"""Learning-quality checks for COACH and Deep COACH (slow tier; fixed seeds, median of 3).
+"""Learning-quality checks of COACH and Deep COACH, run as a user runs them (slow tier).
 
-Trainer: ``human-pd``, the policy-dependent ``human`` trainer (≤ 2 presses a second,
-10% wrong, 0.2–0.8 s delay, slowly tiring; margin 0.05 on the advantage
-1[a = a*] − π(a*|s)). Display rates: CartPole-v1 at 10 fps (a comfortable rate for a
-person on CartPole), MountainCar-v0 at its own 30 fps. The greedy return is the mean of
-10 evaluation episodes on the true reward after training.
+Trainer: ``human-pd``, the ``human`` trainer (at most 2 presses a second, judging the last
+0.3 s it saw, every judged moment 0.2-0.8 s before the press, 10% wrong, slowly tiring)
+rating the advantage 1[a = a*] − π(a*|s) of the agent's own policy, with a 0.05 margin.
+Each check runs ``hfrl train AGENT --env ENV --teacher human-pd --episodes N --seed S`` for
+seeds 0-2 (subprocesses, two at a time) with no ``--set``: the agent's settings and display
+rate come from the presets table. It asserts the greedy return of EVERY seed. Measured
+with these commands, seeds 0 / 1 / 2, on the shared 2-core machine under load 10-19:
 
-Measured on one core (2-core machine; seeds 0, 1, 2):
-- COACH CartPole-v1, 40 episodes: 500 / 500 / 500, about 2-4 s a seed.
-- COACH MountainCar-v0, 40 episodes: median about -137 (target -160), about 4 s a seed.
-- Deep COACH CartPole-v1, 60 episodes, MLP, window credit, lr 3e-3, β 0.1 (the paper's
-  λ-trace with lr 2.5e-4 and β 1.5 stays near 10-200 here): 500 / 500 / 500, 10-30 s a seed.
+- COACH CartPole-v1, 40 episodes (10 fps): 500 / 500 / 500 (issue 10's target: 450)
+- COACH MountainCar-v0, 40 episodes (30 fps): -135.1 / -141.0 / -133.0
+- Deep COACH CartPole-v1, 60 episodes: 500 / 500 / 500 at its 10 fps, and 500 / 500 / 500
+  with ``--fps 20`` (issue 10's target: 400)
 """
 
 from __future__ import annotations
 
-import statistics
-
 import pytest
-import torch
-
-from hfrl.training.results import RunRecorder
-from hfrl.training.scalar_loop import ScalarRunConfig, run_scalar_training
+from live_cli import greedy_returns
 
 pytestmark = pytest.mark.slow
 
-SEEDS = (0, 1, 2)
-
-DEEP_COACH_CARTPOLE = {
-    "credit": "window",
-    "lr": 3e-3,
-    "entropy_coef": 0.1,
-    "worker": "off",
-    "device": "cpu",
-}
-"""Deep COACH settings for CartPole at 10 fps with a 0.2-0.8 s trainer delay."""
-
-
-def median_return(tmp_path, agent: str, env_id: str, episodes: int, fps: float, **overrides):
-    torch.set_num_threads(1)
-    returns = []
-    for seed in SEEDS:
-        out = tmp_path / f"{agent}-{seed}"
-        config = ScalarRunConfig(
-            agent=agent,
-            env_id=env_id,
-            teacher="human-pd",
-            seed=seed,
-            episodes=episodes,
-            fps=fps,
-            eval_episodes=10,
-            agent_overrides=overrides,
-            progress=False,
-        )
-        summary = run_scalar_training(config, RunRecorder(out))
-        returns.append(summary["eval_return_mean"])
-    return statistics.median(returns), returns
-
 
 def test_coach_cartpole_human_pd(tmp_path):
-    median, returns = median_return(tmp_path, "coach", "CartPole-v1", 40, fps=10)
-    assert median >= 450, returns
+    # Issue 10 target: >= 450 in 40 episodes.
+    returns = greedy_returns(tmp_path, "coach", "CartPole-v1", "human-pd", 40)
+    assert min(returns) >= 450, returns
 
 
 def test_coach_mountain_car_human_pd(tmp_path):
-    median, returns = median_return(tmp_path, "coach", "MountainCar-v0", 40, fps=30)
-    assert median >= -160, returns
+    returns = greedy_returns(tmp_path, "coach", "MountainCar-v0", "human-pd", 40)
+    assert min(returns) >= -160, returns
 
 
-def test_deep_coach_cartpole_human_pd(tmp_path):
-    median, returns = median_return(
-        tmp_path, "deep-coach", "CartPole-v1", 60, fps=10, **DEEP_COACH_CARTPOLE
-    )
-    assert median >= 400, returns
+@pytest.mark.parametrize("fps", [None, 20.0], ids=["default-fps", "20fps"])
+def test_deep_coach_cartpole_human_pd(tmp_path, fps):
+    # Issue 10 target: >= 400 in 60 episodes at the default display rate and at 10 fps. The
+    # table's default for CartPole is 10 fps, so the second rate is 20 fps: window credit
+    # keeps the rated step whatever the fps (the delay window spans 12 steps there).
+    returns = greedy_returns(tmp_path, "deep-coach", "CartPole-v1", "human-pd", 60, fps=fps)
+    assert min(returns) >= 400, returns

@@ -1,65 +1,52 @@
-"""Learning-quality checks of TAMER and Deep TAMER with simulated trainers (slow tier).
+"""Learning-quality checks of TAMER and Deep TAMER, run as a user runs them (slow tier).
 
-Each check trains 3 seeds headless (SimClock at the stated display rate) and asserts the
-median greedy return on the true reward (10 episodes). Measured cost of each case (all 3
-seeds, one torch thread, on a shared 2-core machine under load; whole file 161 s):
-MountainCar perfect 7 s (median -127), MountainCar human 10 s (median -137), CartPole human
-at 4 fps 18 s (median 500), Acrobot human at 5 fps 20 s (median -112), Deep TAMER
-CartPole human at 4 fps 101 s (median 500).
+Each check runs ``hfrl train AGENT --env ENV --teacher T --episodes N --seed S`` for seeds
+0-2 (subprocesses, two at a time, one torch thread each) with no ``--set`` and no
+``--fps``: settings and display rates come from the presets table (:mod:`hfrl.presets`).
+It asserts the greedy return (mean of 10 episodes on the true reward) of EVERY seed (and
+keeps the earlier median floors). Measured with these commands, seeds 0 / 1 / 2, on the
+shared 2-core machine (load 10-19, so each run took 20-90 s; about 5x less on a quiet one):
+
+- MountainCar-v0, ``perfect``, 20 episodes: -129.6 / -121.1 / -126.7
+- MountainCar-v0, ``human``, 30 episodes: -120.8 / -105.0 / -129.7 (issue 10's -150 target)
+- CartPole-v1, ``human``, 30 episodes (3 fps): 500 / 500 / 500
+- Acrobot-v1, ``human``, 30 episodes (5 fps): -80.5 / -132.6 / -91.4
+- Deep TAMER CartPole-v1, ``human``, 50 episodes (3 fps): 500 / 500 / 500 (210-420 s each
+  under load 13-17; the slowest check here)
 """
 
 from __future__ import annotations
 
-import numpy as np
-import pytest
-import torch
+import statistics
 
-from hfrl.training.results import RunRecorder
-from hfrl.training.scalar_loop import ScalarRunConfig, run_scalar_training
+import pytest
+from live_cli import greedy_returns
 
 pytestmark = pytest.mark.slow
 
 
-def _median_return(tmp_path, agent, env_id, teacher, fps, episodes, **overrides) -> float:
-    torch.set_num_threads(1)
-    scores = []
-    for seed in (0, 1, 2):
-        config = ScalarRunConfig(
-            agent,
-            env_id,
-            teacher,
-            seed=seed,
-            episodes=episodes,
-            fps=fps,
-            agent_overrides=overrides,
-            progress=False,
-        )
-        summary = run_scalar_training(config, RunRecorder(tmp_path / f"s{seed}"))
-        assert summary["episodes"] == episodes
-        scores.append(summary["eval_return_mean"])
-    return float(np.median(scores))
-
-
 def test_tamer_mountaincar_perfect(tmp_path):
-    assert _median_return(tmp_path, "tamer", "MountainCar-v0", "perfect", 30, 20) >= -140
+    returns = greedy_returns(tmp_path, "tamer", "MountainCar-v0", "perfect", 20)
+    assert statistics.median(returns) >= -140 and min(returns) >= -150, returns
 
 
 def test_tamer_mountaincar_human(tmp_path):
-    # Target -160 within 30 episodes; measured median -137 (seeds 0-2: -137, -116, -199).
-    assert _median_return(tmp_path, "tamer", "MountainCar-v0", "human", 30, 30) >= -160
+    # Issue 10 target: >= -150 on every seed in 30 episodes.
+    returns = greedy_returns(tmp_path, "tamer", "MountainCar-v0", "human", 30)
+    assert min(returns) >= -150, returns
 
 
 def test_tamer_cartpole_human(tmp_path):
-    # 4 fps: the human trainer's <= 2 presses/s then land on the step they judge.
-    assert _median_return(tmp_path, "tamer", "CartPole-v1", "human", 4, 30) >= 450
+    returns = greedy_returns(tmp_path, "tamer", "CartPole-v1", "human", 30)
+    assert min(returns) >= 450, returns
 
 
 def test_tamer_acrobot_human(tmp_path):
-    assert _median_return(tmp_path, "tamer", "Acrobot-v1", "human", 5, 30) >= -120
+    returns = greedy_returns(tmp_path, "tamer", "Acrobot-v1", "human", 30)
+    assert statistics.median(returns) >= -120 and min(returns) >= -150, returns
 
 
 def test_deep_tamer_cartpole_human(tmp_path):
-    # Credit window matched to the trainer's 0.2-0.8 s delay (the paper's 4 s window is
-    # for Atari at 15 fps; on CartPole it would smear each rating over 16 steps).
-    score = _median_return(tmp_path, "deep-tamer", "CartPole-v1", "human", 4, 50, delay_max=0.8)
-    assert score >= 400
+    # Issue 10 target: >= 400 in 50 episodes at the defaults.
+    returns = greedy_returns(tmp_path, "deep-tamer", "CartPole-v1", "human", 50)
+    assert min(returns) >= 400, returns
