@@ -26,7 +26,9 @@ the resumed sweep reports that cell as busy instead of running it a second time 
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -224,10 +226,12 @@ def finish_cell(cell: Cell, out: Path, rc: int, seconds: float) -> CellResult:
     run = run_dir(out, cell)
     log_path = run_log(out, cell)
     if rc == 0 and (run / "summary.json").is_file():
+        final = cell_dir(out, cell)
         if log_path.is_file():
             os.replace(log_path, run / "train.log")
+            name_final_paths(run / "train.log", run, final)
+        name_final_paths(run / "summary.json", run, final, key="agent_dir")
         save_json(run / "cell.json", cell.to_dict())
-        final = cell_dir(out, cell)
         shutil.rmtree(final, ignore_errors=True)
         os.replace(run, final)
         return CellResult(cell.cell_id, True, seconds)
@@ -239,6 +243,21 @@ def finish_cell(cell: Cell, out: Path, rc: int, seconds: float) -> CellResult:
     clear_cell(out, cell)
     why = f"exit code {rc}" if rc != 0 else "no summary.json written"
     return CellResult(cell.cell_id, False, seconds, f"{why}\n{tail}".strip())
+
+
+def name_final_paths(path: Path, run: Path, final: Path, key: str | None = None) -> None:
+    """Make ``path`` (a log, or one ``key`` of a JSON file) name ``final`` where it names the
+    cell's run folder ``run`` or the hidden ``run.partial-PID`` that ``hfrl train`` renamed to
+    it: those folders no longer exist once the cell is moved into place."""
+    pattern = re.compile(re.escape(str(run)) + r"(?:\.partial-\d+)?(?![\w.-])")
+    if key is None:
+        text = path.read_text(errors="replace")
+        path.write_text(pattern.sub(lambda _: str(final), text))
+        return
+    data = load_json(path)
+    if isinstance(data.get(key), str):
+        data[key] = pattern.sub(lambda _: str(final), data[key])
+        save_json(path, data)
 
 
 def check_resumable(suite: Suite, out: Path) -> None:
@@ -295,7 +314,7 @@ def run_suite(
     for cell in suite.cells:
         if cell not in todo:
             events.write("skipped", cell.cell_id)
-    display = SweepProgress(len(suite.cells), skipped, enabled=progress)
+    display = SweepProgress(len(suite.cells), skipped, enabled=progress, jobs=jobs)
     results: list[CellResult] = []
 
     def started_cell(cell: Cell) -> None:
@@ -360,30 +379,85 @@ def _run_local(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-class SweepProgress:
-    """One rich progress display for the whole sweep, plus a line per finished cell."""
+def time_left(
+    cell_seconds: list[float], queued: int, running_elapsed: list[float], jobs: int
+) -> float | None:
+    """Estimated seconds until a sweep ends; None before any cell of this run has finished.
 
-    def __init__(self, total: int, skipped: int, enabled: bool = True) -> None:
+    Each cell is taken to last the mean wall time of the cells finished so far: a running
+    cell has that minus its elapsed time left (at least 0), a queued cell all of it; the work
+    left is shared by ``jobs`` workers (fewer when fewer cells are left).
+    """
+    if not cell_seconds:
+        return None
+    mean = sum(cell_seconds) / len(cell_seconds)
+    work = queued * mean + sum(max(mean - e, 0.0) for e in running_elapsed)
+    workers = min(max(jobs, 1), queued + len(running_elapsed))
+    return work / workers if workers else 0.0
+
+
+def format_time_left(seconds: float | None) -> str:
+    """``~1:05:30 left`` (``-:--:-- left`` until the first cell of this run has finished)."""
+    if seconds is None:
+        return "-:--:-- left"
+    total = math.ceil(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"~{hours}:{minutes:02d}:{secs:02d} left"
+
+
+class SweepProgress:
+    """One rich progress display for the whole sweep, plus a line per finished cell.
+
+    It shows the time left (:func:`time_left`: from this run's finished cells' wall times,
+    the cells left and ``jobs``), counting down between cell events.
+    """
+
+    def __init__(
+        self,
+        total: int,
+        skipped: int,
+        enabled: bool = True,
+        jobs: int = 1,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.failed = 0
         self.running: list[str] = []
         self._lock = threading.Lock()
         self._bar: Any = None
         self._skipped = skipped
+        self._total = total
+        self._jobs = jobs
+        self._clock = clock
+        self._started_at: dict[str, float] = {}
+        self._seconds: list[float] = []
+        self._ended = 0
         if not enabled:
             return
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
             Progress,
+            ProgressColumn,
             TextColumn,
             TimeElapsedColumn,
         )
+        from rich.text import Text
+
+        sweep = self
+
+        class TimeLeftColumn(ProgressColumn):
+            """The sweep's estimated time left, redrawn on every refresh."""
+
+            def render(self, task: Any) -> Text:
+                return Text(sweep.time_left_text(), style="progress.remaining")
 
         self._bar = Progress(
             TextColumn("[bold]bench"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
+            TimeLeftColumn(),
             TextColumn("{task.fields[info]}"),
         )
         self._task = self._bar.add_task("cells", total=total, completed=skipped, info=self._info())
@@ -396,10 +470,23 @@ class SweepProgress:
         failed = f"[red]{self.failed} failed[/red]  " if self.failed else ""
         return f"{failed}running: {running or '-'}"
 
+    def time_left(self) -> float | None:
+        """Estimated seconds until the sweep ends (:func:`time_left`), None before any
+        estimate."""
+        now = self._clock()
+        running = [now - self._started_at[c] for c in self.running if c in self._started_at]
+        queued = max(self._total - self._skipped - self._ended - len(running), 0)
+        return time_left(self._seconds, queued, running, self._jobs)
+
+    def time_left_text(self) -> str:
+        """The time left as the display shows it."""
+        return format_time_left(self.time_left())
+
     def started(self, cell_id: str) -> None:
         """A cell started."""
         with self._lock:
             self.running.append(cell_id)
+            self._started_at[cell_id] = self._clock()
             if self._bar is not None:
                 self._bar.update(self._task, info=self._info())
 
@@ -408,6 +495,10 @@ class SweepProgress:
         with self._lock:
             if result.cell_id in self.running:
                 self.running.remove(result.cell_id)
+            self._started_at.pop(result.cell_id, None)
+            self._ended += 1
+            if result.ok:  # a failed cell's time says nothing about a full run's
+                self._seconds.append(result.seconds)
             self.failed += not result.ok
             if self._bar is None:
                 return
