@@ -44,9 +44,11 @@ def tamer_run(tmp_path_factory):
 
 
 def test_progress_csv_has_the_feedback_and_agent_metrics(tamer_run):
-    _, summary, progress, curve = tamer_run
+    out, summary, progress, curve = tamer_run
     episodes = [r for r in progress if r["time/episodes"]]
     assert len(episodes) == summary["episodes"] == 4
+    # the summary names the agent where it is, not the hidden folder the run was written in
+    assert summary["agent_dir"] == str(out / "agent") and (out / "agent" / "agent.json").is_file()
     assert _num(progress[-1], "feedback/ratings") == summary["feedback_count"] > 0
     ratings = [_num(r, "feedback/ratings") for r in episodes]
     assert ratings == sorted(ratings)

@@ -137,14 +137,14 @@ def run(args: argparse.Namespace) -> int:
         from hfrl.training.preference_loop import run_preference_training
 
         with staged_output(out, replace) as tmp:
-            run_preference_training(args, RunRecorder(tmp))
+            run_preference_training(args, RunRecorder(tmp, final_dir=out))
         print(f"wrote {out}/summary.json and curve.csv")
         return 0
     from hfrl.training.scalar_loop import run_scalar_training
 
     config = scalar_run_config(args)
     with staged_output(out, replace) as tmp:
-        recorder = RunRecorder(tmp)
+        recorder = RunRecorder(tmp, final_dir=out)
         recorder.write_config(config)
         summary = run_scalar_training(config, recorder)
     print(

@@ -42,8 +42,11 @@ class RunRecorder:
     hidden folder of :func:`staged_output` when run by ``hfrl train``).
     """
 
-    def __init__(self, out_dir: str | Path) -> None:
+    def __init__(self, out_dir: str | Path, final_dir: str | Path | None = None) -> None:
         self.out_dir = Path(out_dir)
+        self.final_dir = Path(final_dir) if final_dir is not None else self.out_dir
+        """Where the files will be once the run has finished (``hfrl train``'s ``--out``,
+        when ``out_dir`` is :func:`staged_output`'s hidden folder): paths the summary names."""
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self.started = time.perf_counter()
         self._curve_path = self.out_dir / "curve.csv"
@@ -70,6 +73,10 @@ class RunRecorder:
         data = dict(summary)
         data.setdefault("wall_seconds", round(self.wall_seconds, 3))
         data.setdefault("versions", versions())
+        agent_dir = data.get("agent_dir")
+        if isinstance(agent_dir, str) and self.final_dir != self.out_dir:
+            with contextlib.suppress(ValueError):  # a folder outside the run's stays as it is
+                data["agent_dir"] = str(self.final_dir / Path(agent_dir).relative_to(self.out_dir))
         path = self.out_dir / "summary.json"
         save_json(path, data)
         return path
