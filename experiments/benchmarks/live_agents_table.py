@@ -11,8 +11,8 @@ episodes — reached it; "-" if never), ratings given, display rate and wall tim
     python experiments/benchmarks/live_agents_table.py [--teacher human] [--seeds 1]
 
 Budgets and thresholds: CartPole-v1 60 episodes, threshold 450; MountainCar-v0 40
-episodes, threshold -160. Deep agents update inline (``worker="off"``, a run setting, not a
-learning one), so a run does not depend on the machine's speed.
+episodes, threshold -160. Deep agents update inline on the simulated clock (the table's
+``worker="off"``), so a run does not depend on the machine's speed.
 
 ``--teacher human-pd`` runs COACH's policy-dependent trainer instead; it rates the
 advantage over the agent's own policy, which is zero for a greedy value learner (TAMER acts
@@ -42,8 +42,6 @@ ENVS = {
 """Env -> training budget and the return counted as solved."""
 
 AGENTS = ("tamer", "deep-tamer", "coach", "deep-coach")
-RUN_SETTINGS = {"deep-tamer": {"worker": "off"}, "deep-coach": {"worker": "off"}}
-"""Run settings (not learning ones): deep agents update inline, reproducibly."""
 
 
 def one_run(agent: str, env_id: str, teacher: str, seed: int) -> dict[str, float]:
@@ -60,7 +58,6 @@ def one_run(agent: str, env_id: str, teacher: str, seed: int) -> dict[str, float
         eval_episodes=10,
         eval_every=5,
         curve_eval_episodes=3,
-        agent_overrides=dict(RUN_SETTINGS.get(agent, {})),
         progress=False,
     )
     summary, rows, wall = train_once(config)
