@@ -77,9 +77,11 @@ EQUAL_BAND = 0.1
 """An "equal" answer agrees with the model when its P(left ≻ right) is within this of ½."""
 BOOTSTRAP_WAITING = 3
 """Random-policy pairs kept waiting while the learner loads."""
-HAND_OVER_SHARE = 0.025
-"""Labels are handed to the agent in batches of this share of the labels it has."""
-HAND_OVER_SECONDS = 20.0
+HAND_OVER_BATCH = 5
+"""After the first, labels are handed to the agent in batches of at least this many ..."""
+HAND_OVER_SHARE = 0.05
+"""... or this share of the labels it has, if more (each hand-over refits the reward)."""
+HAND_OVER_SECONDS = 15.0
 """No label waits longer than this before it is handed to the agent."""
 VERDICT_SECONDS = 2.0
 """How long the verdict on the last answer stays in the footer."""
@@ -632,14 +634,15 @@ class CompareApp(AppShell):
         agent says exactly which labels it has learnt from, and the UI thread never waits
         for learning to hand a label over. Before the agent is ready the labels wait here.
 
-        Every hand-over refits the reward model, which takes longer the more labels it
-        holds; so labels go over in batches of :data:`HAND_OVER_SHARE` of those it has
-        (at least one), or once the oldest has waited :data:`HAND_OVER_SECONDS`, and
-        learning keeps most of the learner's time at a person's pace. ``force`` hands over
-        every label now (closing).
+        Every hand-over refits the reward model (a few hundred gradient steps, seconds on
+        a busy machine): handing each answer over at once left the learner fitting most of
+        the time. So the first label goes at once, then labels go in batches
+        (:data:`HAND_OVER_BATCH`, or :data:`HAND_OVER_SHARE` of those it holds), or once
+        the oldest has waited :data:`HAND_OVER_SECONDS`. ``force`` hands every label over
+        now (closing).
         """
-        if self.outbox and not force:
-            due = max(1, round(HAND_OVER_SHARE * len(self.given_rows)))
+        if self.outbox and not force and self.given_rows:
+            due = max(HAND_OVER_BATCH, round(HAND_OVER_SHARE * len(self.given_rows)))
             waited = time.monotonic() - self.outbox[0][2]
             if len(self.outbox) < due and waited < HAND_OVER_SECONDS:
                 return max(self.released_row, self.restored_upto)

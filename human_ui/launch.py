@@ -119,7 +119,12 @@ def go_headless() -> None:
 
 
 def start_command(
-    args: argparse.Namespace, app: str, agent: str, default_teacher: str, task: str
+    args: argparse.Namespace,
+    app: str,
+    agent: str,
+    default_teacher: str,
+    task: str,
+    window: tuple[tuple[int, int], str] | None = None,
 ) -> Launch:
     """What both app commands do first: check the names, look for a display, seed, name
     the session.
@@ -134,13 +139,13 @@ def start_command(
         agent: the agent's registered name.
         default_teacher: the teacher that presses the keys when nobody can.
         task: what a person would do at a desktop (``"teach the agent"``).
+        window: ``(size, title)`` of a window to open at once, before gymnasium and the env
+            load (it says what is happening; the app takes it over).
     """
     quiet_sdl()
-    from hfrl.envs.make import check_id
     from hfrl.human_ui.window import display_available
 
     check_agent_name(agent, app, args.env)  # close matches on typos, importing no agent
-    check_id(args.env)
     teacher, max_seconds = args.teacher, args.max_seconds
     headless = not display_available()
     if headless:
@@ -154,6 +159,18 @@ def start_command(
             f"Run it on a desktop to {task} yourself.",
             file=sys.stderr,
         )
+    if window is not None:
+        from hfrl.human_ui.window import close_window, show_starting
+
+        show_starting(*window, f"starting: loading {args.env}")
+    from hfrl.envs.make import check_id
+
+    try:
+        check_id(args.env)
+    except BaseException:
+        if window is not None:
+            close_window()
+        raise
     paths = session_paths(args.dir, args.session, app, agent, args.env)
     return Launch(teacher, max_seconds, getattr(args, "max_feedback", None), headless, paths)
 
@@ -412,7 +429,7 @@ def compare_session(
     from hfrl.human_ui.compare import CompareApp, compare_window_size
     from hfrl.human_ui.session import open_session
     from hfrl.human_ui.startup import AgentLoader
-    from hfrl.human_ui.window import close_window, show_starting
+    from hfrl.human_ui.window import close_window, opened_at, show_starting
 
     from hfrl.errors import HfrlError
 
@@ -432,7 +449,7 @@ def compare_session(
             f"hfrl compare - {agent_name} on {env_id}",
             f"starting: making {env_id} and its first clips",
         )
-        window_at = time.monotonic()
+        window_at = opened_at()
     env = make(env_id, seed=seed, render_mode="rgb_array")
     store = None
     try:
@@ -485,7 +502,12 @@ def run_compare(args: argparse.Namespace) -> Any:
         from hfrl.errors import HfrlError
 
         raise HfrlError(f"--answer-seconds must be 0 or more, got {args.answer_seconds:g}")
-    launch = start_command(args, "compare", args.agent, "oracle", "compare the clips")
+    from hfrl.human_ui.compare import compare_window_size
+
+    title = f"hfrl compare - {args.agent} on {args.env}"
+    launch = start_command(
+        args, "compare", args.agent, "oracle", "compare the clips", (compare_window_size(), title)
+    )
     from hfrl.envs.make import env_fps
     from hfrl.human_ui.compare import CompareConfig
 

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 import pygame
 from hfrl.human_ui import draw
 
 HEADLESS_DRIVERS = frozenset({"dummy", "offscreen"})
 """SDL video drivers that draw into memory only: nobody can see the window or type in it."""
+_opened: list[float] = []
+"""When the open window first showed (``time.monotonic()``); empty when none is open."""
+
+
+def opened_at() -> float | None:
+    """When the window now open first showed, or None."""
+    return _opened[0] if _opened else None
 
 
 def display_available() -> bool:
@@ -50,6 +58,7 @@ def open_window(size: tuple[int, int], title: str) -> tuple[pygame.Surface, bool
         screen = pygame.display.set_mode(size)
         headless = True
     headless = headless or pygame.display.get_driver() in HEADLESS_DRIVERS
+    _opened[:] = [time.monotonic()]
     pygame.display.set_caption(title)
     pygame.font.init()
     draw.forget_fonts()  # fonts made before a pygame.quit() elsewhere are dead
@@ -71,5 +80,6 @@ def show_starting(size: tuple[int, int], title: str, message: str) -> pygame.Sur
 
 def close_window() -> None:
     """Close the window and release the display (safe to call twice)."""
+    _opened.clear()
     if pygame.display.get_init():
         pygame.display.quit()
