@@ -27,8 +27,9 @@ from typing import Any
 from hfrl.config import config_from_dict
 from hfrl.errors import HfrlError
 
-RUN_KEYS = ("fps",)
-"""Settings of a row that belong to the run, not to the agent's config."""
+RUN_KEYS = ("fps", "teacher")
+"""Settings of a row that belong to the run, not to the agent's config: the display rate and
+the simulated teacher ``hfrl train`` uses when ``--teacher`` is not given."""
 
 FROM_TABLE = "preset"
 """Source of a setting that the presets table gave."""
@@ -246,6 +247,26 @@ PRESETS: tuple[PresetRow, ...] = (
         {"learner": "ppo"},
         "slow check: 200 labels, 100k steps, -81 / -86 on seeds 0-1",
     ),
+    # ------------------------------------------------- default simulated teachers
+    *(
+        PresetRow(agent, "*", {"teacher": teacher}, why)
+        for agent, teacher, why in (
+            ("tamer", "human", "the human-like trainer (Knox & Stone's 0.2-0.8 s window)"),
+            ("deep-tamer", "human", "the human-like trainer (Knox & Stone's 0.2-0.8 s window)"),
+            ("tamer-rl", "human", "the human-like trainer (Knox & Stone's 0.2-0.8 s window)"),
+            ("coach", "human-pd", "COACH reads ratings as advantages: policy-dependent trainer"),
+            (
+                "deep-coach",
+                "human-pd",
+                "COACH reads ratings as advantages: policy-dependent trainer",
+            ),
+            (
+                "preference",
+                "oracle",
+                "B-Pref's reward oracle, the benchmark default (Lee et al. 2021)",
+            ),
+        )
+    ),
 )
 """The table. Other engineers add rows (preference learners, tuned values)."""
 
@@ -276,6 +297,12 @@ def preset_fps(agent: str, env_id: str) -> float | None:
     """The display rate the table gives ``agent`` on ``env_id``, or None."""
     fps = preset(agent, env_id).get("fps")
     return None if fps is None else float(fps)
+
+
+def preset_teacher(agent: str, env_id: str) -> str | None:
+    """The simulated teacher ``hfrl train`` uses for ``agent`` on ``env_id`` by default."""
+    teacher = preset(agent, env_id).get("teacher")
+    return None if teacher is None else str(teacher)
 
 
 def resolve_fps(agent: str, env_id: str, explicit: float | None, fallback: float) -> float:

@@ -47,6 +47,18 @@ def test_train_writes_summary_curve_and_agent(tmp_path, agent, capsys):
     assert "greedy return" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(("agent", "teacher"), [("tamer", "human"), ("coach", "human-pd")])
+def test_train_without_teacher_uses_the_presets_trainer(tmp_path, agent, teacher):
+    """`hfrl train AGENT --env ENV` needs no --teacher: the presets table names the trainer."""
+    out = tmp_path / agent
+    code = main(
+        ["train", agent, "--env", "CartPole-v1", "--episodes", "1", "--out", str(out),
+         "--no-progress", "--max-episode-steps", "20", "--eval-episodes", "1"]
+    )  # fmt: skip
+    assert code == 0
+    assert json.loads((out / "summary.json").read_text())["teacher"] == teacher
+
+
 def test_train_set_overrides_reach_the_agent(tmp_path):
     out = tmp_path / "run"
     code = main(

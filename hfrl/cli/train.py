@@ -45,7 +45,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--teacher",
         metavar="TEACHER",
-        help="simulated teacher preset (required): perfect, human, ... for live agents; "
+        help="simulated teacher preset (default: the presets table's, e.g. human for tamer, "
+        "human-pd for coach, oracle for preference): perfect, human, ... for live agents; "
         "oracle, stoc, mistake, ... for preference agents",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed (default 0)")
@@ -177,6 +178,10 @@ def check_arguments(args: argparse.Namespace, cls: type) -> str:
         from hfrl.training.labels_from import apply_labels_from
 
         apply_labels_from(args)
+    if args.env and not args.teacher:  # the presets table names each agent's default trainer
+        from hfrl.presets import preset_teacher
+
+        args.teacher = preset_teacher(args.agent, args.env)
     for flag in ("env", "teacher"):
         if not getattr(args, flag):
             raise HfrlError(f"--{flag} is required (see hfrl train --help)")
