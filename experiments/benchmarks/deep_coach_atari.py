@@ -25,8 +25,10 @@ Measured (CPU, 1 torch thread, shared 2-core machine under load 5-12, no GPU len
   greedy − random +37.0 (goal reached on this seed); 838 ratings; 1013 s wall.
 - Before issue 10 (window credit over [0.2, 0.8] s via the benchmark's own options, CNN on
   x / 255, the earlier ``human`` trainer): greedy 0.0 at every setting tried (the greedy
-  policy never threw the ball); the standardised CNN input (``normalize_frames``, now in
-  the presets table's Atari row) is the change that lets the policy see the ball.
+  policy never threw the ball). Three things changed since: the standardised CNN input
+  (``normalize_frames``, now in the presets table's Atari row), window credit that keeps
+  every credited step (issue 10), and the trainer rating what it saw 0.2-0.8 s before the
+  press; which of them matters most was not isolated.
 """
 
 from __future__ import annotations
