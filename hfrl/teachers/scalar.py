@@ -126,7 +126,8 @@ class ScalarTrainerConfig:
 
 PERFECT = ScalarTrainerConfig()
 """``perfect``: rates every step (L = 1, no pace, margin 0), always right (C = 1), after a
-delay uniform over [0.2 s, 0.8 s], never tires."""
+delay uniform over [0.2 s, 0.8 s] (Knox & Stone's reaction window), never tires: an upper
+bound, not a person."""
 
 HUMAN = ScalarTrainerConfig(
     margin=0.2,
