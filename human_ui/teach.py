@@ -27,6 +27,13 @@ from hfrl.human_ui import draw
 from hfrl.human_ui.app import FOOTER_H, AppConfig, AppResult, AppShell, prior_counts
 from hfrl.human_ui.demo import ScalarDemo
 from hfrl.human_ui.keys import RATING_VALUES, TEACH_HELP, TeachKey, teach_key
+from hfrl.human_ui.rating_effect import (
+    RatingEffect,
+    draw_effect,
+    most_credited,
+    preferences,
+    update_has_run,
+)
 from hfrl.human_ui.window import open_window
 from hfrl.human_ui.worker import (
     AgentWorker,
@@ -91,6 +98,9 @@ class TeachConfig(AppConfig):
     """Save the agent in the background this often (the ratings are saved at once anyway)."""
     flash_seconds: float = 0.6
     """How long the last rating flashes."""
+    effect_seconds: float = 1.5
+    """How long the panel shows a rating's effect (the rated step's preferences before and
+    after) once the agent has learnt from it."""
     simulated_clock: bool = False
     """Headless demo (a simulated teacher, nobody watching): steps and ratings are stamped
     by a :class:`~hfrl.clock.SimClock` at ``fps`` that advances one frame per frame, frames
@@ -205,6 +215,8 @@ class TeachApp(AppShell):
         self.unobserved: Step | None = None
         self._shown_at = self.wall.now()
         self.flash: tuple[float, float] | None = None  # (value, time)
+        self.effect: RatingEffect | None = None
+        """The last rating's effect on the most-credited step's preferences (panel)."""
         self.counts = {"plus": 0, "minus": 0}
         self.prior_ratings = prior_counts(session).get("scalars", 0)
         self._fps_meas: deque[float] = deque(maxlen=30)
@@ -264,7 +276,7 @@ class TeachApp(AppShell):
         fh, fw = self.frame.shape[:2]
         k = draw.integer_scale((fw, fh), FRAME_BOX)
         self.frame_size = (round(fw * k), round(fh * k))
-        size = (self.frame_size[0] + PANEL_W, max(self.frame_size[1], 540) + FOOTER_H)
+        size = (self.frame_size[0] + PANEL_W, max(self.frame_size[1], 640) + FOOTER_H)
         title = f"hfrl teach - {self.agent_name} on {self.env_id}"
         self.screen, self.headless = open_window(size, title)
         self.clock = pygame.time.Clock()
@@ -303,10 +315,24 @@ class TeachApp(AppShell):
             self._shown_at = flipped
 
     def _frame_work(self, now: float) -> None:
+        self._poll_effect()
         if not self.paused:
             self._step()
         elif self.unobserved is not None:
             self._agent_turn(act=False, timeout=self._budget_left())
+
+    def _poll_effect(self) -> None:
+        """A deep agent's update has run since the rating: read its new preferences (never
+        waits: skipped this frame when learning holds the agent)."""
+        effect = self.effect
+        if effect is None or effect.after is not None or not effect.given:
+            return
+        if not update_has_run(self.agent, effect):
+            return
+        ok, after = self.worker.try_call(lambda: preferences(self.agent, effect.obs), 0.0)
+        if ok and after is not None:
+            effect.after = after
+            effect.shown_at = time.monotonic()
 
     def _budget_left(self) -> float:
         if self.simulated:
@@ -346,19 +372,33 @@ class TeachApp(AppShell):
         t = self.wall.now()
         scalar, credit = self.loop.rate(value, t_wall=t, source=source)  # committed at once
         pressed = pressed_at if pressed_at is not None else time.monotonic()
-        if self.simulated:
-            self.worker.call(lambda: self._give(scalar, credit, pressed))  # before acting again
+        effect = most_credited(scalar.value, credit)
+        if effect is not None:
+            self.effect = effect
+        if self.simulated:  # before acting again
+            self.worker.call(lambda: self._give(scalar, credit, pressed, effect))
         else:
-            self.worker.submit(lambda: self._give(scalar, credit, pressed))
+            self.worker.submit(lambda: self._give(scalar, credit, pressed, effect))
         self.result.ratings += 1
         self.counts["plus" if value > 0 else "minus"] += 1
         self.flash = (float(value), time.monotonic())
         return scalar
 
-    def _give(self, scalar: Scalar, credit: Any, pressed: float) -> None:
+    def _give(
+        self, scalar: Scalar, credit: Any, pressed: float, effect: RatingEffect | None = None
+    ) -> None:
         """Worker thread: hand one rating and the Credit the store recorded to the agent
-        (some agents learn inside give)."""
+        (some agents learn inside give); note the rated step's preferences before and, when
+        the agent learnt inside give, after."""
+        if effect is not None:
+            effect.before = preferences(self.agent, effect.obs)
         self.loop.give(scalar, credit)
+        if effect is not None:
+            effect.updates_at_give = int(getattr(self.agent, "updates", 0))
+            effect.given = True
+            if update_has_run(self.agent, effect):
+                effect.after = preferences(self.agent, effect.obs)
+                effect.shown_at = time.monotonic()
         row = getattr(credit, "row", None)
         if row is not None:
             self._learnt_rows.add(int(row))
@@ -535,6 +575,12 @@ class TeachApp(AppShell):
                 self.last_action,
             )
             y += h + 8
+        effect = self.effect
+        if effect is not None and (
+            effect.after is None or now - effect.shown_at < self.config.effect_seconds
+        ):
+            h = min(22 + 24 * len(self.names), rect.bottom - y - 56)
+            draw_effect(screen, pygame.Rect(x, y, rect.width - 32, h), effect, self.names)
         draw.text(screen, self.teacher_label(), (x, rect.bottom - 50), 19, draw.DIM)
         since = now - self._last_save
         draw.text(

@@ -311,3 +311,66 @@ def test_headless_demo_on_a_simulated_clock_is_fast_and_reproducible(tmp_path, m
     assert all(0 < r.scalar.t_wall <= 20.0 + 1e-9 for r in rec_a)  # simulated seconds
     np.testing.assert_array_equal(w_a, w_b)
     assert np.abs(w_a).sum() > 0
+
+
+def test_the_panel_shows_the_rated_steps_preferences_before_and_after(
+    store_session, new_teach_app, tmp_path
+):
+    """A key press on TAMER (MountainCar): the panel's before/after bars for the
+    most-credited step are the agent's Ĥ there just before and just after ``give``."""
+    import gymnasium as gym
+    from hfrl.agents.tamer import Tamer
+
+    store, session = store_session
+    env = make_env()
+    agent = Tamer("MountainCar-v0", env.observation_space, gym.spaces.Discrete(3))
+    app = new_teach_app(agent=agent, env=env, fps=60, max_frames=75, effect_seconds=60.0)
+    measured: dict[str, np.ndarray] = {}
+    give = agent.give
+
+    def measured_give(feedback, credit=None):
+        obs = app.effect.obs  # made by the app's rate() before the worker gives it
+        measured["before"] = np.array(agent.action_preferences(obs), dtype=np.float64)
+        give(feedback, credit)
+        measured["after"] = np.array(agent.action_preferences(obs), dtype=np.float64)
+
+    agent.give = measured_give
+    shot = tmp_path / "teach_effect.png"
+    seen: dict[str, object] = {}
+
+    def hook(app: TeachApp) -> None:
+        if app.result.frames == 60:
+            pygame.event.post(key_event("/", posted_at=time.monotonic()))
+        effect = app.effect
+        if "drawn" not in seen and effect is not None and effect.after is not None:
+            seen["drawn"] = app.result.frames  # drawn at the end of the previous frame
+        if app.result.frames == 58:
+            pygame.image.save(app.screen, str(tmp_path / "no_effect.png"))
+        if app.result.frames == 72:
+            pygame.image.save(app.screen, str(shot))
+
+    app.run(hook)
+    effect = app.effect
+    assert effect is not None and "drawn" in seen
+    records = store.scalar_records(session)
+    assert len(records) == 1 and records[0].scalar.value == 1.0
+    heaviest = max(w for _, w in records[0].credit)
+    credited = dict(records[0].credit)
+    assert effect.step in credited and credited[effect.step] == pytest.approx(heaviest)
+    assert effect.weight == pytest.approx(heaviest)
+    assert effect.value == 1.0
+    np.testing.assert_array_equal(effect.before, measured["before"])
+    np.testing.assert_array_equal(effect.after, measured["after"])
+    # the rating moved Ĥ of the credited action up there (a first rating on zero weights)
+    a = effect.action
+    assert a is not None and effect.after[a] > effect.before[a]
+    # the panel drew it: a screenshot with the effect has a solid "went up" bar (the
+    # colour of a rise) that one taken before the rating lacks
+    from hfrl.human_ui import draw
+
+    def rise_pixels(path) -> int:
+        panel = pygame.surfarray.array3d(pygame.image.load(str(path)))[app.frame_size[0] :]
+        return int(np.all(panel == np.array(draw.GOOD), axis=-1).sum())
+
+    assert shot.stat().st_size > 5000
+    assert rise_pixels(shot) > rise_pixels(tmp_path / "no_effect.png") + 300
