@@ -127,7 +127,10 @@ def side_by_side(name: str, case: Case, python: Path, seed: int, episodes: int) 
     ratio = theirs["wall_seconds"] / max(ours["wall_seconds"], 1e-9)
     cpu_ratio = theirs["cpu_seconds"] / max(ours["cpu_seconds"], 1e-9)
     reached = ours["return"] >= theirs["return"]
-    met = reached and ratio >= GOAL_SPEEDUP
+    # the verdict uses the smaller ratio: on a shared machine the two halves run under
+    # different loads, so wall time can flatter either side; CPU time does not
+    speedup = min(ratio, cpu_ratio)
+    met = reached and speedup >= GOAL_SPEEDUP
     print(
         f"{name:14} {case.env_id} {case.labels} labels, seed {seed}, load "
         f"{os.getloadavg()[0]:.1f}\n"
@@ -137,9 +140,10 @@ def side_by_side(name: str, case: Case, python: Path, seed: int, episodes: int) 
         f"  hfrl: {steps} steps, wall {ours['wall_seconds']:.1f} s "
         f"(CPU {ours['cpu_seconds']:.1f} s), return {ours['return']:.1f}\n"
         f"  speed ratio (imitation / hfrl) wall {ratio:.2f}x, CPU {cpu_ratio:.2f}x; goal >= "
-        f"{GOAL_SPEEDUP:.0f}x with hfrl's return >= imitation's: {'MET' if met else 'NOT MET'}"
+        f"{GOAL_SPEEDUP:.0f}x (the smaller of the two) with hfrl's return >= imitation's: "
+        f"{'MET' if met else 'NOT MET'}"
         + ("" if reached else f" (return gap {theirs['return'] - ours['return']:.1f})")
-        + ("" if ratio >= GOAL_SPEEDUP else f" (speed gap {GOAL_SPEEDUP - ratio:.2f}x)"),
+        + ("" if speedup >= GOAL_SPEEDUP else f" (speed gap {GOAL_SPEEDUP - speedup:.2f}x)"),
         flush=True,
     )
 
