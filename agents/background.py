@@ -108,6 +108,12 @@ class UpdateWorker:
         with self._cv:
             return len(self._jobs)
 
+    @property
+    def idle(self) -> bool:
+        """No job queued or running: every queued job has run and been published."""
+        with self._cv:
+            return not self._jobs and not self._busy
+
     # ------------------------------------------------------------------ queueing
     def put(self, job: Any) -> None:
         """Queue a job; wake the thread if there is one."""

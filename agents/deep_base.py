@@ -165,6 +165,11 @@ class DeepAgentBase(LiveAgent):
         return self.worker.pending
 
     @property
+    def updates_done(self) -> bool:
+        """Every queued update has run and reached the acting network (nothing pending)."""
+        return self.worker.idle
+
+    @property
     def slow_updates(self) -> int:
         """Inline updates that took longer than a display frame (``worker="auto"``)."""
         return self.worker.slow_updates

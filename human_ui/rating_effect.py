@@ -37,8 +37,8 @@ class RatingEffect:
     """Preferences just before the agent got the rating (worker thread)."""
     after: np.ndarray | None = None
     """Preferences once the agent has learnt from it."""
-    updates_at_give: int = 0
-    """The agent's update count just after ``give`` (a deep agent's update comes later)."""
+    updates_before: int = 0
+    """The agent's update count just before ``give`` (a deep agent's update comes later)."""
     given: bool = False
     """The rating has been handed to the agent."""
     shown_at: float = field(default_factory=time.monotonic)
@@ -71,12 +71,15 @@ def preferences(agent: Any, obs: np.ndarray) -> np.ndarray:
 
 
 def update_has_run(agent: Any, effect: RatingEffect) -> bool:
-    """Whether the agent has learnt from the rating: nothing queued and an update since."""
+    """Whether the agent has learnt from the rating: at once for agents that learn inside
+    ``give``; for agents with queued updates (``updates_done``), once the queue is empty,
+    nothing is running and an update has run since the rating."""
     if not effect.given:
         return False
-    if not hasattr(agent, "pending"):  # learns inside give
+    done = getattr(agent, "updates_done", None)
+    if done is None:
         return True
-    return int(agent.pending) == 0 and int(getattr(agent, "updates", 0)) > effect.updates_at_give
+    return bool(done) and int(getattr(agent, "updates", 0)) > effect.updates_before
 
 
 def draw_effect(

@@ -392,9 +392,9 @@ class TeachApp(AppShell):
         the agent learnt inside give, after."""
         if effect is not None:
             effect.before = preferences(self.agent, effect.obs)
+            effect.updates_before = int(getattr(self.agent, "updates", 0))
         self.loop.give(scalar, credit)
         if effect is not None:
-            effect.updates_at_give = int(getattr(self.agent, "updates", 0))
             effect.given = True
             if update_has_run(self.agent, effect):
                 effect.after = preferences(self.agent, effect.obs)

@@ -374,3 +374,41 @@ def test_the_panel_shows_the_rated_steps_preferences_before_and_after(
 
     assert shot.stat().st_size > 5000
     assert rise_pixels(shot) > rise_pixels(tmp_path / "no_effect.png") + 300
+
+
+def test_a_deep_agents_after_values_come_once_its_update_has_run(store_session, new_teach_app):
+    """Deep TAMER learns in its own thread: the panel's 'after' is read (by a frame's poll)
+    only once the queued update from the rating has run, and it differs from 'before'."""
+    from hfrl.human_ui.session import build_agent
+
+    env = make_env("CartPole-v1")
+    agent = build_agent("deep-tamer", env, "CartPole-v1", seed=0)
+    assert agent.threaded
+    app = new_teach_app(agent=agent, env=env, fps=60, max_frames=900, effect_seconds=60.0)
+    measured: dict[str, np.ndarray] = {}
+    give = agent.give
+
+    def measured_give(feedback, credit=None):
+        measured["before"] = np.array(agent.action_preferences(app.effect.obs), np.float64)
+        measured["updates"] = agent.updates
+        give(feedback, credit)
+
+    agent.give = measured_give
+    seen: dict[str, int] = {}
+
+    def hook(app: TeachApp) -> None:
+        if app.result.frames == 40:
+            pygame.event.post(key_event("/", posted_at=time.monotonic()))
+        effect = app.effect
+        if "after_at" not in seen and effect is not None and effect.after is not None:
+            seen["after_at"] = app.result.frames
+            seen["updates"] = agent.updates
+            pygame.event.post(key_event("escape"))
+
+    result = app.run(hook)
+    effect = app.effect
+    assert result.ended_by != "max_frames" and "after_at" in seen, "the update never showed"
+    assert effect is not None and effect.after is not None
+    np.testing.assert_array_equal(effect.before, measured["before"])
+    assert seen["updates"] > measured["updates"]  # an SGD step ran before 'after' was read
+    assert not np.array_equal(effect.after, effect.before)
