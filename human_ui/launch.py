@@ -296,6 +296,9 @@ def teach_session(
 
     With ``window_first`` (what ``hfrl teach`` does) the window opens before torch and the
     agent load, and says so; torch then gets every core but the window's, and is seeded.
+    When a person rates (no simulated teacher) the app then steps the env with a warm-up
+    policy at once and the agent is built by an :class:`~hfrl.human_ui.startup.AgentLoader`
+    thread; ratings given meanwhile are stored and reach the agent when it attaches.
 
     Raises:
         HfrlError: unknown agent, env or teacher; an env that draws no frames; a session
@@ -304,20 +307,24 @@ def teach_session(
     from hfrl.agents.registry import get_agent_class
     from hfrl.envs.make import check_id, make
     from hfrl.human_ui.session import load_or_build_agent, open_session
-    from hfrl.human_ui.startup import import_learner_stack
+    from hfrl.human_ui.startup import AgentLoader, import_learner_stack
     from hfrl.human_ui.teach import TeachApp
+    from hfrl.human_ui.warm_up import WarmUpPolicy
     from hfrl.human_ui.window import close_window, show_starting
+    from hfrl.human_ui.worker import saved_agent_dir
 
     from hfrl.teachers.policy_dependent import attach_agent
 
     check_id(env_id)
+    late = window_first and teacher is None and not getattr(config, "simulated_clock", False)
     if window_first:
         show_starting(
             (900, 600),
             f"hfrl teach - {agent_name} on {env_id}",
-            f"starting: loading torch and the {agent_name} agent",
+            f"starting: loading {'the env' if late else 'torch and the'} {agent_name} agent",
         )
-        import_learner_stack(seed, sb3=False)
+        if not late:
+            import_learner_stack(seed, sb3=False)
     check_agent_kind(get_agent_class(agent_name), agent_name, "teach", env_id)
     env = make(env_id, seed=seed, render_mode="rgb_array")
     store = None
@@ -327,7 +334,17 @@ def teach_session(
         meta = {"app": "teach", "agent": agent_name, "env_id": env_id, "seed": seed}
         meta.update(teacher_meta(demo, getattr(config, "fps", None)))  # for exports
         store, session = open_session(paths, meta)
-        agent, loaded = load_or_build_agent(agent_name, env, env_id, seed, paths.agent_dir)
+        loader = None
+        if late:  # the agent loads behind the running app
+            loaded = saved_agent_dir(paths.agent_dir) is not None
+
+            def build() -> Any:
+                return load_or_build_agent(agent_name, env, env_id, seed, paths.agent_dir)[0]
+
+            loader = AgentLoader(build, seed, sb3=False)
+            agent: Any = WarmUpPolicy(env.action_space, agent_name, env_id, seed)
+        else:
+            agent, loaded = load_or_build_agent(agent_name, env, env_id, seed, paths.agent_dir)
         if demo is not None:
             attach_agent(demo, agent)  # policy-dependent demo trainers watch the agent
         app = TeachApp(
@@ -340,6 +357,7 @@ def teach_session(
             teacher=demo,
             agent_name=agent_name,
             seed=seed,
+            loader=loader,
         )
         yield Launched(app, loaded, bool(session.resumed))
     except BaseException:

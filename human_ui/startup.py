@@ -73,6 +73,7 @@ class AgentLoader:
             value is handed over by :meth:`take`.
         seed: seeds torch and NumPy before ``build`` runs.
         mark: called with ``(event, time)`` for ``learner_imported`` and ``agent_ready``.
+        sb3: import Stable-Baselines3 too (the live-rating agents need torch only).
     """
 
     def __init__(
@@ -80,8 +81,10 @@ class AgentLoader:
         build: Callable[[], Any],
         seed: int = 0,
         mark: Callable[[str, float], None] | None = None,
+        sb3: bool = True,
     ) -> None:
         self.build = build
+        self.sb3 = sb3
         self.seed = seed
         self.mark = mark
         self.result: Any = None
@@ -118,7 +121,7 @@ class AgentLoader:
     def _run(self) -> None:
         self._go.wait(GO_TIMEOUT)
         try:
-            import_learner_stack(self.seed)
+            import_learner_stack(self.seed, sb3=self.sb3)
             if self.mark is not None:
                 self.mark("learner_imported", time.monotonic())
             self.result = self.build()

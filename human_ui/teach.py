@@ -46,7 +46,7 @@ from hfrl.human_ui.worker import (
 from hfrl.clock import RealClock, SimClock
 from hfrl.errors import HfrlError
 from hfrl.live_loop import LiveLoop, continue_session
-from hfrl.live_resume import learnt_rows_of, replay_missed
+from hfrl.live_resume import learnt_rows_of, replay_missed, stored_steps
 from hfrl.types import Scalar, Step
 
 SPEEDS: tuple[float, ...] = (1, 2, 3, 5, 8, 10, 15, 20, 30, 45, 60)
@@ -155,6 +155,10 @@ class TeachApp(AppShell):
         seed: seed of the first env reset.
         clock: what steps and ratings are stamped with (``now()``); the wall clock
             (:class:`~hfrl.clock.RealClock`) unless a script drives simulated time.
+        loader: an :class:`~hfrl.human_ui.startup.AgentLoader` building the real agent in
+            the background while ``agent`` (a :class:`~hfrl.human_ui.warm_up.WarmUpPolicy`)
+            steps the env; ratings are stored at once and given to the agent when it
+            attaches (:meth:`attach`).
     """
 
     help_text = TEACH_HELP
@@ -171,7 +175,10 @@ class TeachApp(AppShell):
         agent_name: str = "",
         seed: int = 0,
         clock: Any = None,
+        loader: Any = None,
     ) -> None:
+        self.loader = loader
+        """Builds the real agent while a warm-up policy acts (None: ``agent`` is the one)."""
         if getattr(agent, "feedback_kind", "scalar") != "scalar":
             raise HfrlError(
                 f"the teach app needs an agent that learns from live ratings (tamer, deep-tamer, "
@@ -225,14 +232,74 @@ class TeachApp(AppShell):
         self.caught_up = self.catch_up()
         """Store rows of missed ratings given to the agent on resume (a crash's lost learning)."""
 
+    @property
+    def attached(self) -> bool:
+        """The real agent is acting (not the warm-up policy of a loading start)."""
+        return not getattr(self.agent, "warm_up", False)
+
+    def attach(self, agent: Any) -> list[int]:
+        """Swap the loaded agent in for the warm-up policy, mid-episode: the ratings stored
+        while it loaded (and any earlier ones its save lacks) are given to it from the store,
+        credit and shown steps included. The store rows given."""
+        if self.loop.recorder is not None:
+            self.loop.recorder.flush()  # the shown steps the stored ratings credit
+
+        def swap() -> list[int]:
+            self.agent = agent
+            self.worker.agent = agent
+            given = self.catch_up(fresh_too=True)
+            loop = self.loop
+            loop.agent = agent
+            loop.own_history = not callable(getattr(agent, "credit", None))
+            if not loop.own_history:
+                self._hand_over_steps(agent)
+                loop.history = agent.history
+            return given
+
+        given = self.worker.call(swap)
+        self._say(f"{self.agent_name} ready: {len(given)} ratings given to it")
+        self._update_prefs()
+        return given
+
+    def _hand_over_steps(self, agent: Any) -> None:
+        """Record the steps shown while the agent loaded in its own step history (payloads
+        rebuilt from the store), so a rating just after it attaches credits them too."""
+        own, history = self.loop.history, agent.history
+        store = getattr(self.session, "store", None)
+        shown = stored_steps(store, self.session) if store is not None else {}
+        for s in own.steps():
+            step = shown.get(s.index)
+            if step is None or s.index < history.next_index:
+                continue
+            history.next_index = s.index
+            history.record(s.t_start, agent._payload(step), s.episode)
+        history.next_index = max(history.next_index, own.next_index)
+        self.unobserved = None  # recorded above; observing it would record it twice
+
+    def request_save(self) -> None:
+        """Save the agent in the background (nothing to save while it loads)."""
+        if self.attached:
+            super().request_save()
+        else:
+            self._last_save = time.monotonic()
+
+    def _poll_loader(self) -> None:
+        """Attach the agent once the loader has it (never waits)."""
+        if self.loader is not None and not self.attached:
+            agent = self.loader.take()  # raises what the loader raised
+            if agent is not None:
+                self.attach(agent)
+
     def _ui_state(self) -> dict[str, Any]:
         """Saved with the agent (under the agent lock): the store rows it has learnt from."""
         return {"learnt_rows": row_ranges(self._learnt_rows)}
 
-    def catch_up(self) -> list[int]:
-        """Resumed session: give the agent the stored ratings it missed (a crash after its
-        last save; :func:`hfrl.live_resume.replay_missed`). The store rows given."""
-        if not getattr(self.session, "resumed", False) or not hasattr(self.agent, "_payload"):
+    def catch_up(self, fresh_too: bool = False) -> list[int]:
+        """Resumed session (or, with ``fresh_too``, an agent attached after loading): give
+        the agent the stored ratings it missed (a crash after its last save, ratings given
+        while it loaded; :func:`hfrl.live_resume.replay_missed`). The store rows given."""
+        resumed = getattr(self.session, "resumed", False) or fresh_too
+        if not resumed or not hasattr(self.agent, "_payload"):
             return []
         store = getattr(self.session, "store", None)
         if store is None:
@@ -284,6 +351,9 @@ class TeachApp(AppShell):
         self._update_prefs()
         self._draw()
         self._shown_at = self.wall.now()
+        if self.loader is not None:
+            self._say(f"loading the {self.agent_name} agent: your ratings are kept")
+            self.loader.go()  # the window is up: the loader may take the CPU
 
     @property
     def frame_rate(self) -> float:
@@ -291,7 +361,13 @@ class TeachApp(AppShell):
         return 0.0 if self.simulated else self.fps
 
     def close(self) -> None:
-        """Observe the last step, give the waiting ratings (worker), stop it, save the agent."""
+        """Observe the last step, give the waiting ratings (worker), stop it, save the agent
+        (a loading agent is waited for and given the ratings first)."""
+        if self.loader is not None and not self.attached and self.worker.error is None:
+            agent = self.loader.wait(timeout=300)
+            if agent is None:
+                raise HfrlError("the agent did not load within 300 s; the ratings are stored")
+            self.attach(agent)
         if self.worker.error is None:
             self._agent_turn(act=False, timeout=None)
         self.worker.stop()
@@ -315,6 +391,7 @@ class TeachApp(AppShell):
             self._shown_at = flipped
 
     def _frame_work(self, now: float) -> None:
+        self._poll_loader()
         self._poll_effect()
         if not self.paused:
             self._step()
@@ -375,10 +452,11 @@ class TeachApp(AppShell):
         effect = most_credited(scalar.value, credit)
         if effect is not None:
             self.effect = effect
-        if self.simulated:  # before acting again
+        if self.attached and self.simulated:  # before acting again
             self.worker.call(lambda: self._give(scalar, credit, pressed, effect))
-        else:
+        elif self.attached:
             self.worker.submit(lambda: self._give(scalar, credit, pressed, effect))
+        # else: stored; the agent gets it from the store when it attaches
         self.result.ratings += 1
         self.counts["plus" if value > 0 else "minus"] += 1
         self.flash = (float(value), time.monotonic())

@@ -412,3 +412,65 @@ def test_a_deep_agents_after_values_come_once_its_update_has_run(store_session, 
     np.testing.assert_array_equal(effect.before, measured["before"])
     assert seen["updates"] > measured["updates"]  # an SGD step ran before 'after' was read
     assert not np.array_equal(effect.after, effect.before)
+
+
+def test_ratings_given_while_the_agent_loads_are_stored_then_given_to_it(
+    store_session, new_teach_app
+):
+    """A loading start: the env steps with a warm-up policy from the first frame, a key
+    press is in the store before the agent's module is even imported, and the agent gets
+    it (with its stored credit) when it attaches; later presses reach it directly."""
+    import threading
+
+    import gymnasium as gym
+    from hfrl.human_ui.startup import AgentLoader
+    from hfrl.human_ui.warm_up import WarmUpPolicy
+
+    store, session = store_session
+    env = make_env()
+    events: list[str] = []
+    release = threading.Event()
+
+    def build():
+        release.wait(60)
+        events.append("agent module imported")
+        from hfrl.agents.tamer import Tamer
+
+        return Tamer("MountainCar-v0", env.observation_space, gym.spaces.Discrete(3))
+
+    loader = AgentLoader(build, seed=0, sb3=False)
+    warm = WarmUpPolicy(env.action_space, "tamer", "MountainCar-v0", seed=0)
+    app = new_teach_app(agent=warm, env=env, fps=60, max_frames=3000)
+    app.loader = loader
+    seen: dict[str, int] = {}
+
+    def hook(app: TeachApp) -> None:
+        f = app.result.frames
+        if f == 40:
+            pygame.event.post(key_event("/", posted_at=time.monotonic()))
+        if f == 41:
+            if len(store.scalar_records(session)) == 1:
+                events.append("rating stored")
+            seen["steps_before"] = app.result.env_steps
+            release.set()
+        if app.attached and "attached_at" not in seen:
+            seen["attached_at"] = f
+            seen["attach_step"] = app.global_step
+        if seen.get("attached_at") == f - 5:
+            pygame.event.post(key_event("z", posted_at=time.monotonic()))
+        if seen.get("attached_at") == f - 10:
+            pygame.event.post(key_event("escape"))
+
+    result = app.run(hook)
+    agent = app.agent
+    assert events == ["rating stored", "agent module imported"]
+    assert seen["steps_before"] == 41  # the env stepped while the agent loaded
+    assert result.ended_by != "max_frames" and app.attached
+    records = store.scalar_records(session)
+    assert [r.scalar.value for r in records] == [1.0, -1.0]
+    assert records[0].credit  # credited over the steps shown while loading
+    # a press just after the agent attached credits steps shown while it loaded too
+    assert min(k for k, _ in records[1].credit) < seen["attach_step"]
+    assert agent.feedback_count == 2 and agent.updates == 2  # both ratings, once each
+    assert np.abs(agent.weights).sum() > 0
+    assert (app.agent_dir / "agent.json").exists()
