@@ -22,7 +22,9 @@ the advantage of the agent's action over its own policy, as COACH assumes; other
 Measured (CPU, 1 torch thread, shared 2-core machine under load 5-12, no GPU lent), Bowling:
 
 - seed 0: greedy 60.7 ± 12.9, sampled π 25.0, random 23.7 ± 7.7 on the same episodes;
-  greedy − random +37.0 (goal reached on this seed); 838 ratings; 1013 s wall.
+  greedy − random +37.0 (goal reached on this seed); 838 ratings; 1013 s wall (load 5-12).
+- seed 1: greedy 1.7 ± 0.9, sampled π 24.0, random 18.7 ± 2.4; greedy − random -17.0 (goal
+  NOT reached on this seed); 833 ratings; 333 s wall (load 3.4).
 - Before issue 10 (window credit over [0.2, 0.8] s via the benchmark's own options, CNN on
   x / 255, the earlier ``human`` trainer): greedy 0.0 at every setting tried (the greedy
   policy never threw the ball). Three things changed since: the standardised CNN input

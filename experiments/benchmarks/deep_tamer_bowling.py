@@ -21,16 +21,19 @@ own: ``expert_scores.py``), as the README's table of trainers describes it.
 Measured (CPU, 1 torch thread, shared 2-core machine under load 5-17, no GPU lent):
 
 - seed 0: greedy 8.0 ± 3.7 vs random 23.7 ± 7.7 on the same episodes; 1040 ratings;
-  1524 s wall. Gap to DQN -34.4: the goal is NOT reached at the defaults. Seeds 1 and 2
-  were not run in this session (25 min a seed under that load).
+  1524 s wall (load 5-17). Seed 1: 4.7 ± 3.3 vs random 18.7 ± 2.4; 1007 ratings; 295 s
+  (load 3.6). Gap to DQN -34.4 / -37.7: the goal is NOT reached at the defaults (below
+  random, too). With Knox & Stone's window instead (``--set delay_max=0.8``), seed 0: 27.0
+  ± 11.8 (random 23.7): still far from DQN.
 - Before issue 10 (the benchmark's own hidden options: ``normalize_frames=2000``,
   ``dueling=true``, ``explore=0.05``, a trainer-matched credit window [0.2, 1.4] s, and the
   earlier ``human`` trainer that rated the mean of the last 0.5-1.1 s): seeds 0/1/2 scored
   143.0 / 181.0 / 0.0. The defaults keep the first three (they serve a person) but credit
   Warnell et al.'s [0.2, 4] s; the trainer now rates what was on screen 0.2-0.8 s before
   its key press, so about 16% of each rating's credit falls on what it judged and the rest
-  on 0.8-4 s of other play. Knox & Stone's [0.2, 0.8] s window (``--set delay_max=0.8``)
-  matches the published reaction data the trainer follows; it was not measured here.
+  on 0.8-4 s of other play; Knox & Stone's window alone does not recover the old figure
+  either, so the old trainer's longer judged span (0.5-1.1 s of play per rating) with the
+  matched window is what carried it. Not solved in this session.
 """
 
 from __future__ import annotations
