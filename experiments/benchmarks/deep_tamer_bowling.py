@@ -32,8 +32,8 @@ Measured (CPU, 1 torch thread, shared 2-core machine under load 5-17, no GPU len
   Warnell et al.'s [0.2, 4] s; the trainer now rates what was on screen 0.2-0.8 s before
   its key press, so about 16% of each rating's credit falls on what it judged and the rest
   on 0.8-4 s of other play; Knox & Stone's window alone does not recover the old figure
-  either, so the old trainer's longer judged span (0.5-1.1 s of play per rating) with the
-  matched window is what carried it. Not solved in this session.
+  either; presumably the old trainer's longer judged span (0.5-1.1 s of play per rating)
+  with the matched window carried it (not isolated). Not solved in this session.
 """
 
 from __future__ import annotations
