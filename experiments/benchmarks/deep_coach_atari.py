@@ -25,6 +25,9 @@ Measured (CPU, 1 torch thread, shared 2-core machine under load 5-12, no GPU len
   greedy − random +37.0 (goal reached on this seed); 838 ratings; 1013 s wall (load 5-12).
 - seed 1: greedy 1.7 ± 0.9, sampled π 24.0, random 18.7 ± 2.4; greedy − random -17.0 (goal
   NOT reached on this seed); 833 ratings; 333 s wall (load 3.4).
+- seed 2: greedy 16.7 ± 15.9, sampled π 23.7, random 23.0 ± 5.1; greedy − random -6.3 (NOT
+  reached); 843 ratings; 482 s wall (load 3.9). Median over seeds 0-2: -6.3: the goal
+  holds on 1 of 3 seeds only.
 - Before issue 10 (window credit over [0.2, 0.8] s via the benchmark's own options, CNN on
   x / 255, the earlier ``human`` trainer): greedy 0.0 at every setting tried (the greedy
   policy never threw the ball). Three things changed since: the standardised CNN input
