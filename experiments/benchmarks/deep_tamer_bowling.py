@@ -22,8 +22,9 @@ Measured (CPU, 1 torch thread, shared 2-core machine under load 5-17, no GPU len
 
 - seed 0: greedy 8.0 ± 3.7 vs random 23.7 ± 7.7 on the same episodes; 1040 ratings;
   1524 s wall (load 5-17). Seed 1: 4.7 ± 3.3 vs random 18.7 ± 2.4; 1007 ratings; 295 s
-  (load 3.6). Gap to DQN -34.4 / -37.7: the goal is NOT reached at the defaults (below
-  random, too). With Knox & Stone's window instead (``--set delay_max=0.8``), seed 0: 27.0
+  (load 3.6). Seed 2: 0.0 ± 0.0 vs random 23.0 ± 5.1; 1024 ratings; 516 s (load 3.3).
+  Gap to DQN -34.4 / -37.7 / -42.4: the goal is NOT reached at the defaults on any seed
+  (below random, too). With Knox & Stone's window instead (``--set delay_max=0.8``), seed 0: 27.0
   ± 11.8 (random 23.7): still far from DQN.
 - Before issue 10 (the benchmark's own hidden options: ``normalize_frames=2000``,
   ``dueling=true``, ``explore=0.05``, a trainer-matched credit window [0.2, 1.4] s, and the
