@@ -153,10 +153,11 @@ def start_command(
     if teacher is None and headless:
         teacher = default_teacher
         max_seconds = HEADLESS_SECONDS if max_seconds is None else max_seconds
+        pace = " simulated" if app == "teach" else ""  # teach runs on a simulated clock
         print(
             f"hfrl {app}: no display to open a window on, so nobody could press keys; running "
-            f"headless with the simulated '{teacher}' teacher for {max_seconds:g} s instead. "
-            f"Run it on a desktop to {task} yourself.",
+            f"headless with the simulated '{teacher}' teacher for {max_seconds:g}{pace} s "
+            f"instead. Run it on a desktop to {task} yourself.",
             file=sys.stderr,
         )
     if window is not None:
