@@ -59,6 +59,22 @@ def test_train_without_teacher_uses_the_presets_trainer(tmp_path, agent, teacher
     assert json.loads((out / "summary.json").read_text())["teacher"] == teacher
 
 
+def test_tamer_rl_flags_are_refused_for_other_agents(tmp_path, capsys):
+    argv = [
+        "train",
+        "tamer",
+        "--env",
+        "CartPole-v1",
+        "--combination",
+        "rl",
+        "--out",
+        str(tmp_path / "x"),
+    ]
+    assert main(argv) == 2
+    assert "--combination applies to tamer-rl only" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
 def test_train_set_overrides_reach_the_agent(tmp_path):
     out = tmp_path / "run"
     code = main(

@@ -1,8 +1,8 @@
 """Saving and loading the preference agent's SB3 learner without running any code.
 
 SB3's own ``save``/``load`` keeps the learner's attributes in a zip whose ``data`` JSON may
-hold cloudpickled (``:serialized:``) entries, which ``load`` unpickles: a session folder from
-someone else could run code. Here the learner is saved as
+hold serialized Python objects (``:serialized:`` entries) that ``load`` turns back into
+objects, running whatever code they name: a session folder from someone else could run code. Here the learner is saved as
 
 - ``learner.json``: the algorithm's short name (one of :data:`LEARNERS`), its constructor
   arguments (plain JSON values only) and its step counters;

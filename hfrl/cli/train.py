@@ -101,6 +101,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--device", default="auto", help="torch device for agents that use one (default auto)"
     )
+    parser.add_argument(
+        "--combination",
+        help="tamer-rl: how Ĥ and the RL learner combine (reward-shaping, q-augmentation, "
+        "action-biasing, control-sharing; tamer or rl alone as baselines)",
+    )
+    parser.add_argument(
+        "--human-episodes",
+        type=int,
+        help="tamer-rl: the sequential setting, ratings during the first K episodes only, then RL "
+        "alone with Ĥ frozen (default: simultaneous, ratings throughout)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument(
         "--help-config",
@@ -248,6 +259,10 @@ def check_seed(seed: int) -> None:
         raise HfrlError(f"--seed must be between 0 and {MAX_SEED}, got {seed}")
 
 
+TAMER_RL_FLAGS = {"--combination": "combination", "--human-episodes": "human_episodes"}
+"""TAMER+RL's experiment options (issue 16's command form) and the config fields they set."""
+
+
 def agent_overrides(args: argparse.Namespace, cls: type) -> dict[str, Any]:
     """The agent config overrides: ``--set`` plus ``--learner`` and ``--device``."""
     from hfrl.errors import HfrlError
@@ -256,6 +271,17 @@ def agent_overrides(args: argparse.Namespace, cls: type) -> dict[str, Any]:
     fields = _config_fields(cls)
     if args.learner is not None:
         overrides["learner"] = args.learner
+    for flag, field in TAMER_RL_FLAGS.items():
+        value = getattr(args, field, None)
+        if value is None:
+            continue
+        if field not in fields:
+            raise HfrlError(
+                f"{flag} applies to tamer-rl only; agent {args.agent!r} does not use it."
+            )
+        overrides.setdefault(field, value)
+        if field == "human_episodes":  # K rated episodes: Knox & Stone's sequential setting
+            overrides.setdefault("setting", "sequential")
     if args.device != "auto" and "device" not in overrides:
         if "device" not in fields:
             raise HfrlError(

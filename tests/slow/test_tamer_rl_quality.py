@@ -4,7 +4,7 @@ Issue 16's check: sequential setting, ratings during the first 5 episodes only; 
 combination (the presets table's default for MountainCar; only the setting is named) reaches a
 greedy return of -140 in fewer episodes than both TAMER alone (ratings stop after episode 5)
 and SARSA(λ) alone on the env reward, within 30 episodes (fixed seeds 0-2, median).
-"Reaches" means three greedy curve points in a row (5 episodes each, one point per training
+"Reaches" means three greedy curve points in a row (3 episodes each, one point per training
 episode) at or above -140; never within 30 counts as 31.
 
 Measured (experiments/results/tamer_rl/table.md, every combination; the default combination
@@ -19,12 +19,12 @@ average 8.
 
 from __future__ import annotations
 
+import csv
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
-import torch
-
-from hfrl.training.results import RunRecorder
-from hfrl.training.scalar_loop import ScalarRunConfig, run_scalar_training
+from live_cli import PARALLEL, SEEDS, run_hfrl
 
 pytestmark = pytest.mark.slow
 
@@ -32,42 +32,39 @@ EPISODES = 30
 THRESHOLD = -140.0
 
 
-def _episodes_to_threshold(tmp_path, name: str, overrides: dict) -> float:
-    """Median over seeds 0-2 of the first episode from which 3 greedy points reach -140."""
-    torch.set_num_threads(1)
-    hits = []
-    for seed in (0, 1, 2):
-        config = ScalarRunConfig(
-            "tamer-rl",
-            "MountainCar-v0",
-            "human",
-            seed=seed,
-            episodes=EPISODES,
-            eval_every=1,
-            curve_eval_episodes=5,
-            eval_episodes=10,
-            agent_overrides=overrides,
-            progress=False,
-        )
-        recorder = RunRecorder(tmp_path / f"{name}-s{seed}")
-        summary = run_scalar_training(config, recorder)
-        assert summary["episodes"] == EPISODES
-        curve = [r["return"] for r in recorder.rows[:-1] if "return" in r]
-        hit = next(
+def _episodes_to_threshold(tmp_path, name: str, flags: list[str]) -> float:
+    """Median over seeds 0-2 of the first episode from which 3 greedy points reach -140.
+
+    Each seed runs the user's command, ``hfrl train tamer-rl --env MountainCar-v0 --teacher
+    human --episodes 30 --eval-every 1 --seed S`` plus the issue's experiment flags; every
+    setting of the agent comes from the presets table.
+    """
+
+    def first_hit(seed: int) -> int:
+        out = tmp_path / f"{name}-s{seed}"
+        args = ["train", "tamer-rl", "--env", "MountainCar-v0", "--teacher", "human"]
+        args += ["--episodes", str(EPISODES), "--eval-every", "1", "--seed", str(seed)]
+        run_hfrl([*args, *flags, "--out", str(out), "--no-progress"], tmp_path)
+        rows = list(csv.DictReader((out / "curve.csv").open()))[:-1]  # the last: final eval
+        curve = [float(r["return"]) for r in rows if r["return"] != ""]
+        assert len(curve) == EPISODES
+        return next(
             (i + 1 for i in range(len(curve) - 2) if min(curve[i : i + 3]) >= THRESHOLD),
             EPISODES + 1,
         )
-        hits.append(hit)
+
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        hits = list(pool.map(first_hit, SEEDS))
     return float(np.median(hits))
 
 
 def test_tamer_rl_mountaincar_human_sequential(tmp_path):
-    # The issue's condition (ratings in the first 5 episodes only); the combination, β and
-    # the learners' settings are the user's defaults from the presets table.
-    sequential = {"setting": "sequential", "human_episodes": 5}
+    # The issue's condition (ratings in the first 5 episodes only) as command-line flags; the
+    # combination, β and the learners' settings are the user's defaults from the presets table.
+    sequential = ["--human-episodes", "5"]  # the sequential setting, K = 5
     best = _episodes_to_threshold(tmp_path, "best", sequential)
-    tamer = _episodes_to_threshold(tmp_path, "tamer", {**sequential, "combination": "tamer"})
-    rl = _episodes_to_threshold(tmp_path, "rl", {"combination": "rl"})
+    tamer = _episodes_to_threshold(tmp_path, "tamer", [*sequential, "--combination", "tamer"])
+    rl = _episodes_to_threshold(tmp_path, "rl", ["--combination", "rl"])
     assert best <= EPISODES
     assert best < rl
     assert best <= tamer  # target: best < tamer (not reached; see the module docstring)
