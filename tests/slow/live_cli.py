@@ -1,6 +1,6 @@
 """Run the live agents' commands exactly as a user types them, for the slow-tier checks.
 
-Each run is a subprocess of ``python -m hfrl ...`` with no ``--set`` options: the agent's
+Each run is a subprocess of ``python -m hfrl ...`` with no agent-config options: the agent's
 settings and display rate come from the presets table (:mod:`hfrl.presets`), as for a user.
 Seeds run in parallel, two at a time (CI has 2 cores), each with one torch thread.
 """

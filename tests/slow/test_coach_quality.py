@@ -4,7 +4,7 @@ Trainer: ``human-pd``, the ``human`` trainer (at most 2 presses a second, judgin
 0.3 s it saw, every judged moment 0.2-0.8 s before the press, 10% wrong, slowly tiring)
 rating the advantage 1[a = a*] − π(a*|s) of the agent's own policy, with a 0.05 margin.
 Each check runs ``hfrl train AGENT --env ENV --teacher human-pd --episodes N --seed S`` for
-seeds 0-2 (subprocesses, two at a time) with no ``--set``: the agent's settings and display
+seeds 0-2 (subprocesses, two at a time) with no agent-config option: the agent's settings and display
 rate come from the presets table. It asserts the greedy return of EVERY seed. Measured
 with these commands, seeds 0 / 1 / 2, on the shared 2-core machine under load 10-19:
 

@@ -1,7 +1,7 @@
 """Learning-quality checks of TAMER and Deep TAMER, run as a user runs them (slow tier).
 
 Each check runs ``hfrl train AGENT --env ENV --teacher T --episodes N --seed S`` for seeds
-0-2 (subprocesses, two at a time, one torch thread each) with no ``--set`` and no
+0-2 (subprocesses, two at a time, one torch thread each) with no agent-config option and no
 ``--fps``: settings and display rates come from the presets table (:mod:`hfrl.presets`).
 It asserts the greedy return (mean of 10 episodes on the true reward) of EVERY seed (and
 keeps the earlier median floors). Measured with these commands, seeds 0 / 1 / 2, on the
