@@ -207,14 +207,17 @@ class LearnedRewardVecEnv(VecEnvWrapper):
             raise ValueError(
                 f"reward_fn returned shape {learned.shape}; expected ({self.num_envs},)"
             )
-        true_r = np.asarray(true_rewards, dtype=np.float64).copy()
-        for i, info in enumerate(infos):  # infos are fresh dicts each step: filled in place
-            true_r[i] = info.get("true_reward", true_r[i])
-            info["true_reward"] = float(true_r[i])
-            info["learned_reward"] = float(learned[i])
-        self._true_returns += true_r
+        true_list = np.asarray(true_rewards, dtype=np.float64).tolist()
+        # infos are fresh dicts each step: filled in place (plain floats, one conversion each)
+        for i, (info, learned_r) in enumerate(zip(infos, learned.tolist(), strict=True)):
+            true_list[i] = info["true_reward"] = float(info.get("true_reward", true_list[i]))
+            info["learned_reward"] = learned_r
+        self._true_returns += true_list
         self._learned_returns += learned
         self._lengths += 1
+        if not dones.any():
+            self._last_obs = np.array(obs, copy=True)
+            return obs, learned, dones, infos
         for i in np.flatnonzero(dones):
             info = infos[i]
             info.setdefault("true_episode_return", float(self._true_returns[i]))

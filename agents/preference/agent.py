@@ -419,7 +419,8 @@ class PreferenceAgent:
         if len(self.labels) == 0:
             raise HfrlError("no labels to fit the reward on; collect some comparisons first")
         data = PreferenceDataset.from_pairs(list(self.labels))
-        warm = {"epochs": 20, "min_steps": 100} if self.fits else {}
+        cfg = self.config
+        warm = {"epochs": cfg.refit_epochs, "min_steps": cfg.refit_min_steps} if self.fits else {}
         train = TrainConfig(**{"seed": self.seed + self.fits, **warm, **self.config.reward_train})
         stats = self.ensemble.fit(data, train)
         self._calibrate()

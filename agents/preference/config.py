@@ -67,6 +67,12 @@ class PreferenceConfig:
     """Hidden widths of the reward MLP (vector observations)."""
     reward_train: dict[str, Any] = field(default_factory=dict)
     """Overrides of :class:`hfrl.reward.TrainConfig` (epochs, lr, answer_noise, ...)."""
+    refit_epochs: int = 5
+    """Epochs of each fit after the first (which trains :class:`~hfrl.reward.TrainConfig`'s
+    50), at least ``refit_min_steps`` minibatch steps: a refit starts from the last weights
+    and only has to take in the new labels, so its cost need not grow with the label set."""
+    refit_min_steps: int = 100
+    """Fewest minibatch steps of a refit (all of a small label set's refits take this many)."""
     relabel_buffer: bool = True
     """Off-policy learners: rewrite the replay buffer's rewards after each reward update."""
     pretrain_steps: int = 0
@@ -101,6 +107,8 @@ class PreferenceConfig:
             raise HfrlError(f"label_horizon must be in (0, 1], got {self.label_horizon}")
         if self.schedule_c <= 0:
             raise HfrlError(f"schedule_c must be positive, got {self.schedule_c}")
+        if self.refit_epochs < 1 or self.refit_min_steps < 0:
+            raise HfrlError("refit_epochs must be at least 1 and refit_min_steps at least 0")
         if self.label_buffer < 1:
             raise HfrlError(f"label_buffer must be at least 1, got {self.label_buffer}")
         if min(self.n_envs, self.segment_length, self.pool_size, self.pretrain_steps) < 0:

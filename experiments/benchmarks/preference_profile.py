@@ -1,56 +1,108 @@
-"""Where the time of one preference run goes: cProfile of ``PreferenceAgent.learn``.
+"""Where the time of one preference run goes: the loop's parts timed, and optionally cProfile.
 
-Runs one training (user defaults from the presets table, oracle teacher, one thread) under
-cProfile and prints the wall time split into the parts of the loop: the learner's gradient
-updates, env stepping, the learned-reward wrapper, clip recording, reward-ensemble fits,
-query selection, greedy evaluation. Shares are of the profiled total (cumulative time of
-the functions that enter each part; the parts do not overlap).
+Runs one training (user defaults from the presets table, oracle teacher, one thread) and
+splits its wall and CPU time into the parts of the loop: the learner's gradient updates,
+the policy's forward passes while collecting, env stepping, clip recording, the
+learned-reward wrapper, reward-ensemble fits, the work after each fit (calibration,
+relabelling the replay buffer), query selection, the teacher's answers. Each part is timed
+exclusively (a part's nested parts are subtracted: the wrapper's figure does not include
+the env stepping under it) by timers wrapped around the methods that enter it, which cost
+about a microsecond a call, so the split is that of an unprofiled run. ``--cprofile`` adds
+a function-level cProfile table (which inflates Python-heavy parts about threefold).
 
     python experiments/benchmarks/preference_profile.py --env Pendulum-v1 --labels 500 \
-        --steps 10000 [--learner sac] [--top 25] [--out prof.pstats]
+        --steps 10000 [--learner sac] [--eval-episodes 20] [--cprofile --top 25] [--out p.pstats]
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import functools
+import importlib
 import os
 import pstats
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 PARTS: dict[str, tuple[str, ...]] = {
-    # part: (file suffix, function) pairs that enter it, matched as "file:function"
+    # part: "module:Class.method" entries whose calls are timed as that part
     "learner updates (SB3 train)": (
-        "ppo.py:train",
-        "sac.py:train",
-        "a2c.py:train",
-        "dqn.py:train",
-        "td3.py:train",
+        "stable_baselines3.ppo.ppo:PPO.train",
+        "stable_baselines3.a2c.a2c:A2C.train",
+        "stable_baselines3.sac.sac:SAC.train",
+        "stable_baselines3.td3.td3:TD3.train",
+        "stable_baselines3.dqn.dqn:DQN.train",
     ),
-    "env stepping (gymnasium)": ("dummy_vec_env.py:step_wait",),
-    "learned-reward wrapper": ("learned_reward.py:step_wait",),
-    "clip recording": ("segments.py:_record", "segments.py:_emit"),
-    "reward fits": ("ensemble.py:fit",),
-    "query selection": ("queries.py:select_queries",),
-    "greedy evaluation": ("evaluate.py:evaluate",),
-    "policy forward in rollouts": ("policies.py:predict", "policies.py:forward"),
+    "policy forward in rollouts": (
+        "stable_baselines3.common.policies:BasePolicy.predict",
+        "stable_baselines3.common.policies:ActorCriticPolicy.forward",
+    ),
+    "env stepping (gymnasium)": (
+        "stable_baselines3.common.vec_env.dummy_vec_env:DummyVecEnv.step_wait",
+        "stable_baselines3.common.vec_env.dummy_vec_env:DummyVecEnv.reset",
+    ),
+    "clip recording": ("hfrl.agents.preference.segments:SegmentRecorder.step_wait",),
+    "learned-reward wrapper": ("hfrl.envs.learned_reward:LearnedRewardVecEnv.step_wait",),
+    "reward fits": ("hfrl.reward.ensemble:RewardEnsemble.fit",),
+    "after a fit (calibrate, relabel)": (
+        "hfrl.agents.preference.agent:PreferenceAgent.fit_reward",
+    ),
+    "query selection": ("hfrl.agents.preference.agent:PreferenceAgent.select_queries",),
+    "teacher answers": ("hfrl.agents.preference.labels:TeacherLabels.request",),
+    "greedy evaluation": ("hfrl.agents.preference.agent:PreferenceAgent.evaluate",),
 }
 
 
-def part_times(stats: pstats.Stats) -> dict[str, float]:
-    """Cumulative seconds of the first matching function of each part."""
-    out: dict[str, float] = {}
-    table = stats.stats  # type: ignore[attr-defined]
-    for part, keys in PARTS.items():
-        total = 0.0
-        for (filename, _, func), (_, _, _, cum, _) in table.items():
-            for key in keys:
-                suffix, name = key.split(":")
-                if filename.endswith(suffix) and func == name:
-                    total += cum
-        out[part] = total
-    return out
+class PartTimers:
+    """Exclusive wall and CPU seconds per part, from wrappers around the parts' methods."""
+
+    def __init__(self) -> None:
+        self.wall = dict.fromkeys(PARTS, 0.0)
+        self.cpu = dict.fromkeys(PARTS, 0.0)
+        self.calls = dict.fromkeys(PARTS, 0)
+        self._stack: list[list[float]] = []  # [child wall, child cpu] of each open part
+
+    def wrap(self, part: str, fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def timed(*args, **kwargs):
+            self._stack.append([0.0, 0.0])
+            t0, c0 = time.perf_counter(), time.process_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+                child_wall, child_cpu = self._stack.pop()
+                self.wall[part] += wall - child_wall
+                self.cpu[part] += cpu - child_cpu
+                self.calls[part] += 1
+                if self._stack:
+                    self._stack[-1][0] += wall
+                    self._stack[-1][1] += cpu
+
+        return timed
+
+    @contextmanager
+    def installed(self) -> Iterator[None]:
+        """Wrap every part's methods for the duration of the block."""
+        undo = []
+        for part, targets in PARTS.items():
+            for target in targets:
+                module_name, qual = target.split(":")
+                cls_name, meth = qual.split(".")
+                cls = getattr(importlib.import_module(module_name), cls_name)
+                original = cls.__dict__.get(meth)
+                if original is None:
+                    continue  # inherited, not defined here: timed where it is defined
+                setattr(cls, meth, self.wrap(part, original))
+                undo.append((cls, meth, original))
+        try:
+            yield
+        finally:
+            for cls, meth, original in undo:
+                setattr(cls, meth, original)
 
 
 def main() -> int:
@@ -58,40 +110,58 @@ def main() -> int:
     p.add_argument("--env", default="Pendulum-v1")
     p.add_argument("--labels", type=int, default=500)
     p.add_argument("--steps", type=int, default=10_000)
-    p.add_argument("--learner", default="auto")
+    p.add_argument("--learner", help="override the presets table's learner")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--top", type=int, default=20)
-    p.add_argument("--out", help="also write the raw profile here (pstats)")
+    p.add_argument("--eval-episodes", type=int, default=0, help="then score it greedily")
+    p.add_argument("--cprofile", action="store_true", help="also print cProfile's table")
+    p.add_argument("--top", type=int, default=25)
+    p.add_argument("--out", help="with --cprofile: also write the raw profile here (pstats)")
     args = p.parse_args()
 
     import torch
-    from hfrl.agents.preference import PreferenceAgent, PreferenceConfig
+    from hfrl.agents.preference import PreferenceAgent
 
+    from hfrl.presets import resolve_agent_config
     from hfrl.teachers.presets import make_teacher
 
     torch.set_num_threads(1)
-    agent = PreferenceAgent(
-        args.env, config=PreferenceConfig(learner=args.learner, device="cpu"), seed=args.seed
-    )
+    overrides = {"device": "cpu", **({"learner": args.learner} if args.learner else {})}
+    config = resolve_agent_config(PreferenceAgent, args.env, overrides)[0]
+    agent = PreferenceAgent(args.env, config=config, seed=args.seed)
     teacher = make_teacher("oracle", args.env, args.seed)
-    prof = cProfile.Profile()
-    t0 = time.perf_counter()
-    prof.enable()
-    agent.learn(args.steps, teacher, labels=args.labels)
-    prof.disable()
-    wall = time.perf_counter() - t0
-    stats = pstats.Stats(prof)
-    if args.out:
-        stats.dump_stats(args.out)
+    timers = PartTimers()
+    prof = cProfile.Profile() if args.cprofile else None
+    load0 = os.getloadavg()[0]
+    with timers.installed():
+        t0, c0 = time.perf_counter(), time.process_time()
+        if prof is not None:
+            prof.enable()
+        agent.learn(args.steps, teacher, labels=args.labels)
+        if prof is not None:
+            prof.disable()
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     print(
-        f"{args.env} {agent.learner_name} {args.steps} steps {args.labels} labels: "
-        f"wall {wall:.1f} s (profiled), {agent.fits} fits, load {os.getloadavg()[0]:.1f}"
+        f"{args.env} {agent.learner_name} {agent.env_steps} steps {agent.labels.received} labels"
+        f", {agent.fits} fits: wall {wall:.1f} s, CPU {cpu:.1f} s"
+        f"{' (under cProfile)' if prof else ''}; load {load0:.1f} -> {os.getloadavg()[0]:.1f}"
     )
-    parts = part_times(stats)
-    for part, seconds in sorted(parts.items(), key=lambda kv: -kv[1]):
-        print(f"  {part:32} {seconds:7.1f} s  {100 * seconds / wall:5.1f}%")
-    print()
-    stats.sort_stats("tottime").print_stats(args.top)
+    print(f"  {'part':34} {'CPU s':>7} {'share':>6} {'wall s':>7} {'calls':>7}")
+    rest_wall, rest_cpu = wall - sum(timers.wall.values()), cpu - sum(timers.cpu.values())
+    rows = [(k, timers.cpu[k], timers.wall[k], timers.calls[k]) for k in PARTS]
+    rows.append(("other (SB3 loop, callbacks, ...)", rest_cpu, rest_wall, 0))
+    for part, part_cpu, part_wall, calls in sorted(rows, key=lambda r: -r[1]):
+        print(
+            f"  {part:34} {part_cpu:7.1f} {100 * part_cpu / cpu:5.1f}% {part_wall:7.1f} {calls:7d}"
+        )
+    if args.eval_episodes:
+        ret, std = agent.evaluate(args.eval_episodes, seed=10_000 + args.seed)
+        print(f"  greedy true return {ret:.1f} ± {std:.1f} ({args.eval_episodes} episodes)")
+    if prof is not None:
+        stats = pstats.Stats(prof)
+        if args.out:
+            stats.dump_stats(args.out)
+        print()
+        stats.sort_stats("tottime").print_stats(args.top)
     return 0
 
 

@@ -78,8 +78,9 @@ class RewardEnsemble:
         k = config.n_members
         self.l2 = torch.full((k,), TrainConfig().l2_init, device=self.device)
         """Per-member L2 coefficient, adapted by :meth:`fit` and kept between fits."""
-        self._absorbing: torch.Tensor | None = None
-        """Cached :meth:`absorbing_raw` for prediction; cleared when the weights change."""
+        self._params = list(self.net.parameters())
+        self._absorbing: tuple[tuple[int, ...], torch.Tensor] | None = None
+        """Cached (weights version, :meth:`absorbing_raw`) for prediction."""
 
     # ----------------------------------------------------------------- construction
     def _build(self) -> EnsembleMLP | EnsembleCNN:
@@ -164,12 +165,17 @@ class RewardEnsemble:
         )
         return self.raw(obs, act, torch.ones(1, dtype=torch.bool, device=self.device))[:, 0]
 
+    def weights_version(self) -> tuple[int, ...]:
+        """Changes whenever a weight changes in place (an optimiser step, loading weights)."""
+        return tuple(p._version for p in self._params)
+
     @torch.no_grad()
     def absorbing_value(self) -> torch.Tensor:
         """:meth:`absorbing_raw` for prediction, computed once per set of weights."""
-        if self._absorbing is None:
-            self._absorbing = self.absorbing_raw()
-        return self._absorbing
+        version = self.weights_version()
+        if self._absorbing is None or self._absorbing[0] != version:
+            self._absorbing = (version, self.absorbing_raw())
+        return self._absorbing[1]
 
     def _chunk(self) -> int:
         return 256 if self.spec.image else 65536

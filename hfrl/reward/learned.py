@@ -5,7 +5,9 @@ shifted so the absorbing state (after an episode ended) scores exactly 0 — oth
 negative "alive" reward makes ending early attractive (the survival-bias trap, DESIGN.md §5).
 Then it is normalised on recent states: each member is divided by its spread, the members
 are averaged, and the mean is rescaled for the learner (:meth:`LearnedReward.calibrate`).
-At step time all of it is one linear map of the members' raw outputs: one network call.
+At step time all of it is one linear map of the members' raw outputs: one network call, or
+for a few rows of a vector-observation MLP (a vectorised env step) one numpy pass over the
+folded weights (:class:`~hfrl.reward.folded.FoldedMLP`), which skips torch's per-call work.
 
 >>> import numpy as np
 >>> from gymnasium import spaces
@@ -26,6 +28,8 @@ import numpy as np
 import torch
 
 from hfrl.reward.ensemble import RewardEnsemble
+from hfrl.reward.folded import FoldedMLP
+from hfrl.reward.networks import EnsembleMLP
 
 __all__ = [
     "LearnedReward",
@@ -33,6 +37,9 @@ __all__ = [
 
 ExploreFn = Callable[[np.ndarray, np.ndarray, Any], np.ndarray]
 """An exploration reward used instead of the learned one (PEBBLE's state entropy)."""
+FOLDED_MAX_ROWS = 64
+"""Calls with at most this many rows use the numpy :class:`FoldedMLP` (vector steps); larger
+batches (relabelling a replay buffer) go through torch, which respects its thread count."""
 
 
 class LearnedReward:
@@ -62,6 +69,9 @@ class LearnedReward:
         matters it keeps its zero, even when later clips all run on)."""
         self._weights: torch.Tensor | None = None
         self._bias: torch.Tensor | None = None
+        self._folded: FoldedMLP | None = None
+        self._version: tuple[int, ...] | None = None
+        """The ensemble's weights version the folded map was made from."""
 
     # ----------------------------------------------------------------- calibration
     def members(self, obs: Any, actions: Any, absorbing: Any = None) -> np.ndarray:
@@ -97,6 +107,11 @@ class LearnedReward:
             base = (ens.absorbing_value() * member).sum()
             self._weights = (member / self.scale).unsqueeze(1)
             self._bias = -(base + self.offset) / self.scale
+        self._version = ens.weights_version()
+        self._folded = None
+        if isinstance(ens.net, EnsembleMLP) and not ens.spec.image:
+            c = self._weights[:, 0].cpu().numpy()
+            self._folded = FoldedMLP(ens.net, ens.spec, c, float(self._bias))
 
     # ----------------------------------------------------------------- reward
     def __call__(self, obs: np.ndarray, actions: np.ndarray, dones: Any = None) -> np.ndarray:
@@ -105,9 +120,11 @@ class LearnedReward:
             return self.explore(obs, actions, dones)
         if not self.trained:
             return np.zeros(len(obs), dtype=np.float32)
-        if self._weights is None:
-            self.refresh()
         ens = self.ensemble
+        if self._weights is None or self._version != ens.weights_version():
+            self.refresh()  # the weights changed (a fit, loading): fold them again
+        if self._folded is not None and len(obs) <= FOLDED_MAX_ROWS:
+            return self._folded(obs, actions).astype(np.float32, copy=False)
         with torch.inference_mode():
             raw = ens.raw(*ens.as_tensors(obs, actions))
             r = (raw * self._weights).sum(dim=0) + self._bias
@@ -137,3 +154,4 @@ class LearnedReward:
         if member is not None and len(member) == self.ensemble.n_members:
             self.member_scale = np.asarray(member, dtype=np.float64)
         self._weights = None
+        self._folded = None

@@ -61,3 +61,38 @@ def test_state_round_trip_gives_the_same_rewards():
     back = LearnedReward(reward.ensemble)
     back.load_state(reward.state())
     np.testing.assert_allclose(back(obs, act), reward(obs, act), rtol=1e-6)
+
+
+@pytest.mark.parametrize("hidden", [(16,), (16, 16), (8, 8, 8)])
+@pytest.mark.parametrize("discrete", [True, False])
+def test_numpy_path_for_a_few_rows_matches_the_torch_path(monkeypatch, hidden, discrete):
+    import hfrl.reward.learned as learned
+
+    act_space = spaces.Discrete(3) if discrete else spaces.Box(-2.0, 2.0, (2,), np.float32)
+    cfg = RewardEnsembleConfig(n_members=3, hidden_sizes=hidden, seed=1)
+    reward = LearnedReward(RewardEnsemble(VEC, act_space, cfg, "cpu"))
+    rng = np.random.default_rng(0)
+    obs = rng.uniform(-1, 1, (100, 3)).astype(np.float32)
+    act = rng.integers(0, 3, 100) if discrete else rng.uniform(-2, 2, (100, 2)).astype(np.float32)
+    reward.calibrate(obs, act, terminal_seen=False)
+    fast = reward(obs[:8], act[:8])
+    monkeypatch.setattr(learned, "FOLDED_MAX_ROWS", 0)
+    slow = reward(obs[:8], act[:8])
+    assert fast.dtype == np.float32 and fast.shape == (8,)
+    np.testing.assert_allclose(fast, slow, rtol=1e-5, atol=1e-5)
+
+
+def test_rewards_follow_weights_changed_after_calibration():
+    import torch
+
+    reward = _reward()
+    obs, act = _states(50)
+    reward.calibrate(obs, act, terminal_seen=True)
+    before = reward(obs[:4], act[:4])
+    with torch.no_grad():
+        for p in reward.ensemble.net.parameters():
+            p.mul_(2.0)
+    after = reward(obs[:4], act[:4])  # no refresh() called: the new weights are folded in
+    expected = (reward.members(obs[:4], act[:4]).mean(axis=0) - reward.offset) / reward.scale
+    assert not np.allclose(before, after)
+    np.testing.assert_allclose(after, expected, rtol=1e-4, atol=1e-5)
