@@ -158,6 +158,13 @@ class ScreenedQueries(QueryQueue):
         if keep:
             super().request(keep)
 
+    def discard(self, query: Any, why: str) -> None:
+        """Drop a query taken from the queue unanswered (it breaks the rule: ``why``)."""
+        with self._lock:
+            self._shown.pop(query.id, None)
+        self.turned_away[why] = self.turned_away.get(why, 0) + 1
+        self.accepted -= 1
+
 
 class RandomClips:
     """Clips of a uniformly random policy, cut like the preference agent's recorder cuts.

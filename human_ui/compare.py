@@ -29,6 +29,7 @@ again.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import queue
 import threading
 import time
@@ -42,6 +43,7 @@ import numpy as np
 import pygame
 from hfrl.human_ui import draw
 from hfrl.human_ui.app import FOOTER_H, AppConfig, AppResult, AppShell, prior_counts
+from hfrl.human_ui.clips import same_frames
 from hfrl.human_ui.demo import PreferenceDemo
 from hfrl.human_ui.keys import COMPARE_HELP, CompareKey, compare_key
 from hfrl.human_ui.window import open_window
@@ -85,6 +87,11 @@ HAND_OVER_SECONDS = 15.0
 """No label waits longer than this before it is handed to the agent."""
 VERDICT_SECONDS = 2.0
 """How long the verdict on the last answer stays in the footer."""
+PAINT_AHEAD = 2
+"""Pairs taken from the queue and drawn ahead of time (with a painter), so the next pair
+is ready the moment the person answers."""
+PAINT_SHARE = 0.4
+"""Share of a frame's time the app spends drawing upcoming clips or making random ones."""
 
 
 def compare_window_size() -> tuple[int, int]:
@@ -92,6 +99,17 @@ def compare_window_size() -> tuple[int, int]:
     return (
         2 * CLIP_BOX[0] + 3 * GAP,
         HEADER_H + CLIP_BOX[1] + PROGRESS_H + LEARNED_H + FOOTER_H + 40,
+    )
+
+
+def without_frames(q: Any) -> Any:
+    """A query whose clips drop their display frames (the answer needs only its id)."""
+    if q.left.frames is None and q.right.frames is None:
+        return q
+    return dataclasses.replace(
+        q,
+        left=dataclasses.replace(q.left, frames=None),
+        right=dataclasses.replace(q.right, frames=None),
     )
 
 
@@ -279,6 +297,9 @@ class CompareApp(AppShell):
             and whenever the queue runs dry.
         evaluate: returns the agent's greedy return (run on the worker thread every
             ``config.eval_seconds``).
+        painter: draws the frames of the agent's pairs from their observations
+            (:class:`~hfrl.human_ui.obs_frames.ClipPainter`), when its learner renders
+            none; None: the pairs come with their frames.
     """
 
     help_text = COMPARE_HELP
@@ -297,8 +318,12 @@ class CompareApp(AppShell):
         loader: Any = None,
         random_pairs: Any = None,
         evaluate: Callable[[Any], float] | None = None,
+        painter: Any = None,
     ) -> None:
         self._init_shell(session, agent_dir)
+        self.painter = painter
+        self.ready: deque[Any] = deque()
+        """Pairs taken from the queue with their frames drawn, shown next."""
         self.queries = queries
         self.env_id = env_id
         self.config = config or CompareConfig()
@@ -467,6 +492,12 @@ class CompareApp(AppShell):
         if self.current is not None:
             self.queries.put_back(self.current)
             self.current = None
+        ahead = [*self.ready, *(self.painter.queries() if self.painter is not None else ())]
+        for q in reversed(ahead):
+            self.queries.put_back(q)
+        self.ready.clear()
+        if self.painter is not None:
+            self.painter.clear()
         self.saver.stop()
         if self.agent is None or self.worker.error is not None:
             return
@@ -501,9 +532,34 @@ class CompareApp(AppShell):
     def _frame_work(self, now: float) -> None:
         if self.current is None:  # answered this frame: the next pair, before drawing
             self._next_query(now)
+        budget = PAINT_SHARE / self.frame_rate  # leave the frame its drawing time
+        if self.painter is not None:
+            self._paint_ahead(budget)
         if self.random_pairs is not None and self._needs_random_pairs():
-            self.random_pairs.work(0.4 / self.frame_rate)  # leave the frame its drawing time
+            self.random_pairs.work(budget)
             self.result.random_pairs = self.random_pairs.pairs
+
+    def _paint_ahead(self, seconds: float) -> None:
+        """Take the next pairs from the queue and draw their frames in the frame's spare time."""
+        painter = self.painter
+        while len(self.ready) + len(painter) < PAINT_AHEAD:
+            q = self.queries.next_query(timeout=0.0)
+            if q is None:
+                break
+            if q.left.frames is not None and q.right.frames is not None:
+                self.ready.append(q)  # random-policy pairs come drawn
+            else:
+                painter.start(q)
+        for q in painter.work(seconds):
+            self._take_painted(q)
+
+    def _take_painted(self, q: Any) -> bool:
+        """Keep a painted pair to show, unless its two clips look the same (then drop it)."""
+        if same_frames(q.left, q.right):
+            self.queries.discard(q, "two clips whose frames are all equal")
+            return False
+        self.ready.append(q)
+        return True
 
     def _needs_random_pairs(self) -> bool:
         """Random pairs are made while the learner loads, and when its pairs ran out.
@@ -521,7 +577,7 @@ class CompareApp(AppShell):
         return max(0, int(self.queries.pending()) - self.taken())
 
     def _next_query(self, now: float) -> None:
-        q = self.redo.popleft() if self.redo else self.queries.next_query(timeout=0.0)
+        q = self._pop_next()
         if q is None and self.random_pairs is not None and self.random_pairs.make_pair():
             # the first pair, or a queue run dry: a random-policy pair now, not a waiting screen
             self.result.random_pairs = self.random_pairs.pairs
@@ -547,6 +603,30 @@ class CompareApp(AppShell):
         self.saver.put(q.left, q.right)
         if self.demo is not None:
             self.demo.show(q.left, q.right, now)
+
+    def _pop_next(self) -> Any:
+        """The next pair to show, with its frames: an undone one, a painted one, the queue's.
+
+        With a painter and nothing drawn ahead, the pair being drawn (else the queue's next)
+        is finished now: the person is waiting.
+        """
+        if self.redo:
+            return self.redo.popleft()
+        painter = self.painter
+        while not self.ready:
+            if painter is not None and not len(painter):
+                q = self.queries.next_query(timeout=0.0)
+                if q is None:
+                    return None
+                if q.left.frames is not None and q.right.frames is not None:
+                    return q
+                painter.start(q)
+            if painter is None:
+                return self.queries.next_query(timeout=0.0)
+            q = painter.finish()
+            if q is not None:
+                self._take_painted(q)
+        return self.ready.popleft()
 
     def _key_command(self, event: pygame.event.Event) -> CompareKey | None:
         return compare_key(event)
@@ -622,7 +702,8 @@ class CompareApp(AppShell):
         if len(self.held) <= keep:
             return
         while len(self.held) > keep:
-            self.outbox.append(self.held.popleft())
+            q, value, t, row = self.held.popleft()
+            self.outbox.append((without_frames(q), value, t, row))  # past undo: not shown again
         self.worker.request_update()
 
     def _deliver(self, force: bool = False) -> int:
@@ -654,8 +735,10 @@ class CompareApp(AppShell):
         return max(self.released_row, self.restored_upto)
 
     def taken(self) -> int:
-        """Queries taken from the queue and not answered to it yet (screen, undo, outbox)."""
-        return (self.current is not None) + len(self.held) + len(self.outbox)
+        """Queries taken from the queue and not answered to it yet (drawn ahead, screen,
+        undo, outbox)."""
+        ahead = len(self.ready) + (len(self.painter) if self.painter is not None else 0)
+        return ahead + (self.current is not None) + len(self.held) + len(self.outbox)
 
     # ------------------------------------------------------------------ drawing
     def clip_index(self, now: float, length: int) -> int:

@@ -372,17 +372,30 @@ def teach_session(
 
 
 def build_preference_agent(env_id: str, seed: int, agent_dir: Path) -> tuple[Any, bool]:
-    """A preference agent that keeps display frames, loaded from ``agent_dir`` if saved there."""
+    """A preference agent for the app, loaded from ``agent_dir`` if saved there.
+
+    Its learner renders display frames only for an env the app cannot draw from the
+    observations itself (:func:`hfrl.human_ui.obs_frames.can_draw`), and then on
+    :data:`FRAME_ENVS` sub-envs only.
+    """
+    import dataclasses
+
     from hfrl.agents.preference import PreferenceAgent
     from hfrl.agents.preference.config import PreferenceConfig
+    from hfrl.human_ui.obs_frames import can_draw
     from hfrl.human_ui.worker import saved_agent_dir
 
     saved = saved_agent_dir(agent_dir)
+    drawn_here = can_draw(env_id)
     if saved is not None:
-        return PreferenceAgent.load(saved), True
+        agent = PreferenceAgent.load(saved)
+        if drawn_here and agent.config.keep_frames:  # saved when the learner drew its clips
+            agent.config = dataclasses.replace(agent.config, keep_frames=False, frame_envs=0)
+            agent.recorder.keep_frames = False
+        return agent, True
     config = PreferenceConfig(
-        keep_frames=True,
-        frame_envs=FRAME_ENVS,
+        keep_frames=not drawn_here,
+        frame_envs=0 if drawn_here else FRAME_ENVS,
         pool_size=40,
         max_pending=COMPARE_MAX_PENDING,
     )
@@ -446,6 +459,7 @@ def compare_session(
     from hfrl.envs.make import check_id, make
     from hfrl.human_ui.clips import RandomClips, RandomPairs, ScreenedQueries, clip_length
     from hfrl.human_ui.compare import CompareApp, compare_window_size
+    from hfrl.human_ui.obs_frames import ClipPainter, ObsFrames, can_draw
     from hfrl.human_ui.session import open_session
     from hfrl.human_ui.startup import AgentLoader
     from hfrl.human_ui.window import close_window, opened_at, show_starting
@@ -470,9 +484,11 @@ def compare_session(
         )
         window_at = opened_at()
     env = make(env_id, seed=seed, render_mode="rgb_array")
+    canvas = make(env_id, seed=seed, render_mode="rgb_array") if can_draw(env_id) else None
     store = None
     try:
         check_renders(env, env_id, seed)
+        painter = None if canvas is None else ClipPainter(ObsFrames(canvas, env_id))
         demo = _teacher(teacher, env_id, seed, "compare", "compare")
         meta = {"app": "compare", "agent": agent_name, "env_id": env_id, "seed": seed}
         meta.update(teacher_meta(demo, getattr(config, "clip_fps", None)))  # for exports
@@ -498,6 +514,7 @@ def compare_session(
             agent_name=agent_name,
             random_pairs=pairs,
             evaluate=evaluate,
+            painter=painter,
         )
         if background:
             app.mark("window", window_at)
@@ -513,6 +530,8 @@ def compare_session(
         if store is not None:
             store.close()
         env.close()
+        if canvas is not None:
+            canvas.close()
 
 
 def run_compare(args: argparse.Namespace) -> Any:

@@ -378,3 +378,81 @@ def test_resume_with_the_agent_ready_only_at_close_gives_each_label_once(tmp_pat
             store.close()
         assert len(stored) == 3 * (run + 1)
         assert sorted(x[0] for x in agent.labels) == sorted(stored)  # each label once
+
+
+def test_clips_drawn_from_observations_match_the_envs_own_frames():
+    import dataclasses
+
+    import numpy as np
+    from hfrl.human_ui.clips import RandomClips
+    from hfrl.human_ui.obs_frames import ObsFrames, can_draw
+    from ui_fakes import make_env
+
+    assert not can_draw("ALE/Pong-v5")  # Atari clips keep the learner's own frames
+    for env_id, exact in (("CartPole-v1", True), ("Acrobot-v1", True), ("Pendulum-v1", False)):
+        clips = RandomClips(make_env(env_id), env_id, 20, seed=2)
+        painter = ObsFrames(make_env(env_id), env_id)
+        for _ in range(3):
+            seg = clips.next_clip()  # frames rendered while stepping
+            drawn = painter.clip(dataclasses.replace(seg, frames=None))
+            assert drawn.uid == seg.uid and drawn.frames.shape == seg.frames.shape
+            differ = np.any(drawn.frames != seg.frames, axis=-1).mean()
+            assert differ == 0 if exact else differ < 1e-3  # Pendulum: angle rounding
+
+
+def test_frameless_pairs_are_drawn_ahead_and_never_shown_without_frames(store_session, tmp_path):
+    from compare_child import LongerIsBetter
+    from hfrl.human_ui.compare import PAINT_AHEAD, CompareConfig
+    from hfrl.human_ui.obs_frames import ClipPainter, ObsFrames
+    from ui_fakes import make_env
+
+    agent = FakePreferenceAgent(frames=False)
+    painter = ClipPainter(ObsFrames(make_env("CartPole-v1"), "CartPole-v1"))
+    config = CompareConfig(fps=60, undo_seconds=0.1, max_feedback=8)
+    app = CompareApp(
+        agent, agent.queries, "CartPole-v1", store_session[1], tmp_path / "agent", config,
+        teacher=LongerIsBetter(), painter=painter,
+    )  # fmt: skip
+    app.demo.think_seconds = 0.02  # each pair is drawn at least once before its answer
+    agent.taken = app.taken  # keeps pairs unseen by the app waiting, like LearnInChunks
+    shown = []
+
+    def hook(app: CompareApp) -> None:  # the pair drawn in the frame before
+        if app.current is not None and (not shown or shown[-1] is not app.current):
+            shown.append(app.current)
+
+    agent.update()
+    agent.update()  # two pairs waiting: the app draws both ahead of their turn
+    app._paint_ahead(seconds=60.0)
+    assert len(app.ready) == PAINT_AHEAD and app.unseen() == 0
+    assert all(q.left.frames is not None and q.right.frames is not None for q in app.ready)
+    result = app.run(hook)
+    assert result.ended_by == "max_feedback" and len(shown) >= 8
+    for q in shown:
+        for seg in (q.left, q.right):
+            assert seg.frames is not None and len(seg.frames) == len(seg)
+    assert all(p[0].frames is None for p in agent.queries.poll())  # the learner keeps none
+
+
+def test_a_painted_pair_whose_frames_are_equal_is_dropped(store_session, tmp_path):
+    import dataclasses
+
+    from hfrl.agents.preference.labels import QueryQueue
+    from hfrl.human_ui.clips import RandomClips, ScreenedQueries
+    from hfrl.human_ui.obs_frames import ClipPainter, ObsFrames
+    from ui_fakes import make_env
+
+    clips = RandomClips(make_env("CartPole-v1"), "CartPole-v1", 20, seed=4)
+    a, b = (dataclasses.replace(clips.next_clip(), frames=None) for _ in range(2))
+    twin = dataclasses.replace(a, obs=a.obs + 1e-7, uid="twin")  # below a pixel
+    queries = ScreenedQueries(max_pending=10)
+    QueryQueue.request(queries, [(a, twin), (a, b)])  # past the rule's observation checks
+    app, _, _ = screened_app(store_session, tmp_path)
+    app.queries, app.painter = (
+        queries,
+        ClipPainter(ObsFrames(make_env("CartPole-v1"), "CartPole-v1")),
+    )
+    q = app._pop_next()
+    assert (q.left.uid, q.right.uid) == (a.uid, b.uid) and q.right.frames is not None
+    assert queries.turned_away == {"two clips whose frames are all equal": 1}
+    assert queries.pending() == 1  # the dropped pair is no longer counted as on screen

@@ -101,7 +101,12 @@ class FakePreferenceAgent:
     name: ClassVar[str] = "fake-preference"
 
     def __init__(
-        self, env_id: str = "CartPole-v1", seed: int = 0, seg_len: int = 15, queue: Any = None
+        self,
+        env_id: str = "CartPole-v1",
+        seed: int = 0,
+        seg_len: int = 15,
+        queue: Any = None,
+        frames: bool = True,
     ) -> None:
         from hfrl.agents.preference.labels import QueryQueue
 
@@ -111,6 +116,11 @@ class FakePreferenceAgent:
         self.env = fake_env(env_id)
         self.env.reset(seed=seed)
         self.seg_len = seg_len
+        self.frames = frames
+        """Clips carry display frames (False: the app draws them, as for a real learner)."""
+        self.taken: Any = lambda: 0
+        """Queries the app holds (set to ``app.taken`` to keep 3 unseen, as the real
+        agent's chunked learning does)."""
         self.labels: list[tuple[str, str, float | None]] = []
         self.env_steps = 0
         self.updates = 0
@@ -138,7 +148,7 @@ class FakePreferenceAgent:
             np.array(rews, dtype=float),
             self.env_id,
             terminated=terminated,
-            frames=np.array(frames),
+            frames=np.array(frames) if self.frames else None,
         )
 
     def update(self) -> dict[str, float]:
@@ -146,7 +156,7 @@ class FakePreferenceAgent:
 
         for pref in self.queries.poll():
             self.give(pref)
-        if self.queries.pending() < 3:
+        if self.queries.pending() - self.taken() < 3:
             self.queries.request([(self._segment(), self._segment())])
         if self.update_seconds:
             time.sleep(self.update_seconds)
