@@ -16,6 +16,13 @@ def run_episode(
     The true reward is read from ``info["true_reward"]`` when present (it survives
     reward-replacing wrappers), else from the reward returned by ``step``.
     """
+    return play_episode(agent, env, seed, max_steps)[0]
+
+
+def play_episode(
+    agent: Any, env: Any, seed: int | None = None, max_steps: int | None = None
+) -> tuple[float, int]:
+    """:func:`run_episode`'s true return and the episode's length in steps."""
     obs, _ = env.reset(seed=seed)
     total, steps = 0.0, 0
     while True:
@@ -23,7 +30,7 @@ def run_episode(
         total += float(info.get("true_reward", reward))
         steps += 1
         if terminated or truncated or (max_steps is not None and steps >= max_steps):
-            return total
+            return total, steps
 
 
 def evaluate(
@@ -47,6 +54,19 @@ def evaluate(
         env: an already made env to reuse instead of making one (its own time limit
             stays; ``max_steps`` can only shorten its episodes).
     """
+    returns, _ = evaluate_episodes(agent, env_id, episodes, seed, max_steps, env)
+    return float(np.mean(returns)), float(np.std(returns))
+
+
+def evaluate_episodes(
+    agent: Any,
+    env_id: str,
+    episodes: int = 10,
+    seed: int = 0,
+    max_steps: int | None = None,
+    env: Any = None,
+) -> tuple[list[float], list[int]]:
+    """:func:`evaluate`'s episodes one by one: their true returns and lengths."""
     if episodes < 1:
         raise ValueError(f"episodes must be >= 1, got {episodes}")
     own = env is None
@@ -55,8 +75,8 @@ def evaluate(
 
         env = make(env_id, seed=seed, render_mode=None, max_episode_steps=max_steps)
     try:
-        returns = [run_episode(agent, env, seed + i, max_steps) for i in range(episodes)]
+        played = [play_episode(agent, env, seed + i, max_steps) for i in range(episodes)]
     finally:
         if own:
             env.close()
-    return float(np.mean(returns)), float(np.std(returns))
+    return [r for r, _ in played], [n for _, n in played]

@@ -198,6 +198,8 @@ class PreferenceAgent:
         self.last_fit: dict[str, Any] = {}
         self.best_greedy: float | None = None
         """Best greedy evaluation on the true reward so far."""
+        self.last_evaluation: tuple[list[float], list[int]] = ([], [])
+        """Returns and lengths of the episodes of the last :meth:`evaluate`."""
         self._recent: deque[tuple[float, float]] = deque(maxlen=RECENT_EPISODES)
         self._unfitted = 0
 
@@ -571,11 +573,13 @@ class PreferenceAgent:
 
     def evaluate(self, episodes: int = 10, seed: int = 10_000) -> tuple[float, float]:
         """Mean and std of the greedy return on the true reward (best kept in :meth:`stats`)."""
-        from hfrl.envs.evaluation import evaluate
+        from hfrl.envs.evaluation import evaluate_episodes
 
-        mean, std = evaluate(
+        returns, lengths = evaluate_episodes(
             self, self.env_id, episodes=episodes, seed=seed, max_steps=self.max_episode_steps
         )
+        self.last_evaluation = (returns, lengths)
+        mean, std = float(np.mean(returns)), float(np.std(returns))
         self.best_greedy = mean if self.best_greedy is None else max(self.best_greedy, mean)
         return mean, std
 

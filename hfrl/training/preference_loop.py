@@ -7,7 +7,9 @@ labels and human seconds) and ``summary.json`` with the same fields as the other
 ``human_seconds`` their cost under :data:`hfrl.effort.DEFAULT_EFFORT`. SB3's logger writes
 ``logs/progress.csv`` (and TensorBoard events when installed): the learner's ``train/...``
 and ``rollout/...`` beside the reward model's ``reward/...``; ``logs/monitor.csv`` holds the
-training episodes' true returns (SB3's ``VecMonitor``). A progress bar shows on a
+training episodes' true returns (SB3's ``VecMonitor``) and ``logs/evaluations.npz`` the
+curve's greedy evaluations as SB3's ``EvalCallback`` saves them (the final evaluation, with
+more episodes, under ``final_timesteps``/``final_results``/``final_ep_lengths``). A progress bar shows on a
 terminal (not with ``--no-progress``).
 """
 
@@ -106,10 +108,12 @@ def run_preference_training(args: argparse.Namespace, recorder: Any) -> int:
         title = f"{agent.learner_name} {args.env}"
         progress = PreferenceProgress(agent, steps, title)
     best = float("-inf")
+    evaluations: list[tuple[int, list[float], list[int]]] = []
 
     def on_curve(point: dict[str, float]) -> None:
         nonlocal best
         best = max(best, point["return"])
+        evaluations.append((int(point["env_steps"]), *agent.last_evaluation))
         recorder.log_point(**point)
 
     every = int(getattr(args, "eval_every", 0) or 0)
@@ -135,6 +139,12 @@ def run_preference_training(args: argparse.Namespace, recorder: Any) -> int:
     logger.record("eval/mean_reward", mean)
     logger.dump(agent.env_steps)
     logger.close()
+    final_returns, final_lengths = agent.last_evaluation
+    _write_evaluations(
+        Path(recorder.out_dir) / LOG_DIR / "evaluations.npz",
+        evaluations,
+        (int(agent.env_steps), final_returns, final_lengths),
+    )
     feedback = agent.labels.received
     human = DEFAULT_EFFORT.comparison_seconds(feedback)
     recorder.log_point(
@@ -177,3 +187,29 @@ def run_preference_training(args: argparse.Namespace, recorder: Any) -> int:
         f"({human / 60:.1f} human minutes)"
     )
     return 0
+
+
+def _write_evaluations(
+    path: Path,
+    curve: list[tuple[int, list[float], list[int]]],
+    final: tuple[int, list[float], list[int]],
+) -> None:
+    """``evaluations.npz``: the curve's evaluations (the final one too when its episode count
+    matches theirs, the only row when there were none), and the final one as ``final_*``."""
+    import numpy as np
+
+    from hfrl.training.logs import save_evaluations
+
+    rows = list(curve)
+    if not rows or len(final[1]) == len(rows[0][1]):
+        rows.append(final)
+    saved = save_evaluations(path, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
+    with np.load(saved) as data:
+        arrays = dict(data)
+    np.savez(
+        saved,
+        **arrays,
+        final_timesteps=np.asarray([final[0]], dtype=np.int64),
+        final_results=np.asarray([final[1]], dtype=np.float64),
+        final_ep_lengths=np.asarray([final[2]], dtype=np.int64),
+    )

@@ -270,6 +270,14 @@ def test_cli_writes_summary_curve_and_logs(tmp_path, monkeypatch):
     episodes = list(csv.DictReader(monitor[1:]))
     assert len(episodes) == summary["episodes"]
     assert all(float(e["r"]) == float(e["l"]) for e in episodes)  # true CartPole returns
+    with np.load(out / "logs" / "evaluations.npz") as saved:  # SB3 EvalCallback's format
+        points = [line.split(",") for line in lines[1:]]  # the curve's, then the final one
+        assert saved["results"].shape == (len(points), 2) == saved["ep_lengths"].shape
+        np.testing.assert_allclose(saved["results"].mean(axis=1), [float(p[4]) for p in points])
+        assert saved["timesteps"].tolist() == [int(p[0]) for p in points]
+        assert saved["final_results"].shape == (1, 2)
+        assert saved["final_results"].mean() == pytest.approx(summary["eval_return_mean"])
+        np.testing.assert_array_equal(saved["ep_lengths"], saved["results"])  # CartPole: +1/step
     if importlib.util.find_spec("tensorboard") is not None:
         from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
