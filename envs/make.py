@@ -61,7 +61,8 @@ def known_ids() -> list[str]:
 
 def required_extra(env_id: str) -> str | None:
     """The hfrl extra an id needs (``box2d``, ``mujoco``), or None."""
-    _register_ale()
+    if env_id not in gym.registry:  # Gymnasium's own ids need no ALE import (slow)
+        _register_ale()
     spec = gym.registry.get(env_id)
     entry = spec.entry_point if spec is not None and isinstance(spec.entry_point, str) else ""
     for prefix, (extra, _module) in _EXTRA_MODULES.items():
@@ -82,7 +83,8 @@ def extra_installed(extra: str) -> bool:
 
 def check_id(env_id: str) -> None:
     """Raise a helpful HfrlError if ``env_id`` is unknown or its extra is missing."""
-    _register_ale()
+    if env_id not in gym.registry:  # Gymnasium's own ids need no ALE import (slow)
+        _register_ale()
     if env_id not in gym.registry:
         raise unknown_name("env id", env_id, known_ids(), "hfrl envs")
     extra = required_extra(env_id)

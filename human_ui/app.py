@@ -61,8 +61,6 @@ class AppResult:
     ``agent_ready``...): ``time.monotonic()`` of the first time each happened."""
 
 
-FOOTER_H = 30
-"""Height of the footer line (notices, or the key help)."""
 NOTICE_SECONDS = 2.5
 """How long a notice stays in the footer."""
 

@@ -42,23 +42,24 @@ from typing import Any
 import numpy as np
 import pygame
 from hfrl.human_ui import draw
-from hfrl.human_ui.app import FOOTER_H, AppConfig, AppResult, AppShell, prior_counts
+from hfrl.human_ui.app import AppConfig, AppResult, AppShell, prior_counts
 from hfrl.human_ui.clips import same_frames
 from hfrl.human_ui.demo import PreferenceDemo
 from hfrl.human_ui.keys import COMPARE_HELP, CompareKey, compare_key
+from hfrl.human_ui.layout import (
+    CLIP_BOX,
+    FOOTER_H,
+    GAP,
+    HEADER_H,
+    LEARNED_H,
+    PROGRESS_H,
+    compare_window_size,
+)
 from hfrl.human_ui.window import open_window
 from hfrl.human_ui.worker import AgentWorker, row_ranges, save_agent
 
 from hfrl.errors import HfrlError
 from hfrl.types import EQUAL, LEFT, RIGHT, Preference
-
-CLIP_BOX = (480, 400)
-"""Largest size each clip is drawn at."""
-GAP = 24
-HEADER_H = 64
-PROGRESS_H = 64
-LEARNED_H = 34
-"""Height of the strip saying what the model learned (agreement, greedy-return curve)."""
 
 LABEL_OF: dict[CompareKey, float | None] = {
     CompareKey.LEFT: LEFT,
@@ -92,14 +93,6 @@ PAINT_AHEAD = 2
 is ready the moment the person answers."""
 PAINT_SHARE = 0.4
 """Share of a frame's time the app spends drawing upcoming clips or making random ones."""
-
-
-def compare_window_size() -> tuple[int, int]:
-    """Size of the comparison window (the launcher opens it before building the app)."""
-    return (
-        2 * CLIP_BOX[0] + 3 * GAP,
-        HEADER_H + CLIP_BOX[1] + PROGRESS_H + LEARNED_H + FOOTER_H + 40,
-    )
 
 
 def without_frames(q: Any) -> Any:

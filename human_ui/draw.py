@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import numpy as np
 import pygame
+
+if TYPE_CHECKING:  # NumPy loads when a frame is first drawn, after the window is up
+    import numpy as np
 
 BG = (24, 26, 32)
 PANEL = (36, 39, 48)
@@ -35,6 +39,8 @@ def frame_surface(frame: np.ndarray, box: tuple[int, int]) -> pygame.Surface:
     Upscaling is by a whole factor with nearest-neighbour sampling, so pixels stay sharp
     squares; the aspect ratio is always kept.
     """
+    import numpy as np
+
     frame = np.ascontiguousarray(frame, dtype=np.uint8)
     if frame.ndim == 2:
         frame = np.repeat(frame[:, :, None], 3, axis=2)
@@ -104,6 +110,8 @@ def bar_chart(
     highlight: int | None = None,
 ) -> None:
     """Horizontal bars, one per value, centred on zero when values have both signs."""
+    import numpy as np
+
     n = len(values)
     if n == 0:
         return
@@ -142,7 +150,7 @@ def sparkline(
 ) -> None:
     """A small line chart of ``values`` in ``rect`` (scaled to their range), last point dotted."""
     pygame.draw.rect(surface, PANEL, rect)
-    vals = [float(v) for v in values if np.isfinite(v)]
+    vals = [float(v) for v in values if math.isfinite(float(v))]
     if not vals:
         return
     lo, hi = min(vals), max(vals)

@@ -326,7 +326,8 @@ def teach_session(
         )
         if not late:
             import_learner_stack(seed, sb3=False)
-    check_agent_kind(get_agent_class(agent_name), agent_name, "teach", env_id)
+    if not late:  # else the loader checks it: importing a deep agent's module imports torch
+        check_agent_kind(get_agent_class(agent_name), agent_name, "teach", env_id)
     env = make(env_id, seed=seed, render_mode="rgb_array")
     store = None
     try:
@@ -340,6 +341,7 @@ def teach_session(
             loaded = saved_agent_dir(paths.agent_dir) is not None
 
             def build() -> Any:
+                check_agent_kind(get_agent_class(agent_name), agent_name, "teach", env_id)
                 return load_or_build_agent(agent_name, env, env_id, seed, paths.agent_dir)[0]
 
             loader = AgentLoader(build, seed, sb3=False)
@@ -540,7 +542,7 @@ def run_compare(args: argparse.Namespace) -> Any:
         from hfrl.errors import HfrlError
 
         raise HfrlError(f"--answer-seconds must be 0 or more, got {args.answer_seconds:g}")
-    from hfrl.human_ui.compare import compare_window_size
+    from hfrl.human_ui.layout import compare_window_size
 
     title = f"hfrl compare - {args.agent} on {args.env}"
     launch = start_command(

@@ -24,9 +24,10 @@ from typing import Any
 import numpy as np
 import pygame
 from hfrl.human_ui import draw
-from hfrl.human_ui.app import FOOTER_H, AppConfig, AppResult, AppShell, prior_counts
+from hfrl.human_ui.app import AppConfig, AppResult, AppShell, prior_counts
 from hfrl.human_ui.demo import ScalarDemo
 from hfrl.human_ui.keys import RATING_VALUES, TEACH_HELP, TeachKey, teach_key
+from hfrl.human_ui.layout import FOOTER_H
 from hfrl.human_ui.rating_effect import (
     RatingEffect,
     draw_effect,

@@ -13,7 +13,6 @@ import sys
 import typing
 from collections.abc import Sequence
 
-from hfrl import __version__
 from hfrl.errors import HfrlError
 
 SUBCOMMANDS: dict[str, str] = {
@@ -53,13 +52,25 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: the version is looked up only when asked for (it is slow to find)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: typing.Any) -> None:
+        import hfrl
+
+        parser.exit(0, f"hfrl {hfrl.__version__}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with every subcommand's arguments."""
     parser = OneLineParser(
         prog="hfrl",
         description="Reinforcement learning from human feedback: teach live, compare clips, benchmark.",
     )
-    parser.add_argument("--version", action="version", version=f"hfrl {__version__}")
+    parser.add_argument("--version", action=_VersionAction, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module_path in SUBCOMMANDS.items():
         sp = sub.add_parser(name, help=HELPS.get(name, ""), description=HELPS.get(name, ""))

@@ -173,3 +173,26 @@ def test_env_without_rgb_frames_is_a_clear_error(app, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "gives no colour frame to show" in err and "render_mode='rgb_array'" in err
     assert not (tmp_path / "feedback.sqlite").exists()
+
+
+def test_teach_builds_a_deep_agents_app_before_torch_is_imported(tmp_path):
+    """`hfrl teach deep-tamer` for a person: the app (env, store, warm-up policy) is built
+    before torch is imported; the agent attaches later and the early rating is kept."""
+    out = tmp_path / "run.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(HERE / "teach_startup_child.py"),
+            str(out),
+            str(tmp_path),
+            "deep-tamer",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    run = json.loads(out.read_text())
+    assert run["torch_when_app_built"] is False and run["warm_up"] is True
+    assert run["agent"] == "DeepTamer" and run["frames_before_agent"] >= 2
+    assert run["ratings_stored"] >= 1
