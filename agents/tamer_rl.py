@@ -9,17 +9,19 @@ reward shaping, Q augmentation, action biasing or control sharing, or a baseline
 
 Two settings (``setting``):
 
-* ``sequential`` (Knox & Stone 2010): for the first ``human_episodes`` K episodes TAMER
-  acts and learns Ĥ from the ratings while SARSA(λ) already learns from the env reward of
-  those episodes; then Ĥ is frozen (later ratings are ignored, ``accepts_ratings`` turns
-  False) and the combination acts, with β annealed from episode K on.
+* ``sequential`` (Knox & Stone 2010): ratings train Ĥ during the first ``human_episodes``
+  K episodes only; then Ĥ is frozen (later ratings are ignored, ``accepts_ratings`` turns
+  False). By default (``rl_start="first-step"``) the combination acts and SARSA(λ) learns
+  on-policy from the env reward from the first step, so Q is learnt on the behaviour Ĥ
+  steers; ``rl_start="after-ratings"`` is the papers' order: TAMER acts during the K rated
+  episodes and SARSA(λ) starts at episode K.
 * ``simultaneous`` (Knox & Stone 2012): the combination acts from the first step and the
   ratings keep training Ĥ while RL learns (in the first K episodes only when K > 0).
 
 β0 and its decay per combination are in :data:`BETA_DEFAULTS`. The papers' forms are kept
 (control sharing's β is a probability, min(β, 1)); their numeric values for β were not
-available to this implementation, so the defaults are this suite's, chosen on MountainCar-v0
-with the simulated ``human`` trainer (docs: ``experiments/results/tamer_rl/``).
+found by this implementation, so the defaults are this suite's, chosen on MountainCar-v0
+with the simulated ``human`` trainer (``experiments/results/tamer_rl/``).
 """
 
 from __future__ import annotations
@@ -52,15 +54,20 @@ __all__ = ["BETA_DEFAULTS", "SETTINGS", "TamerRL", "TamerRLConfig"]
 SETTINGS = ("sequential", "simultaneous")
 """When the ratings train Ĥ: before RL acts (sequential) or while it learns (simultaneous)."""
 
+RL_STARTS = ("first-step", "after-ratings")
+"""When SARSA(λ) starts in the sequential setting (see ``TamerRLConfig.rl_start``)."""
+
 SEQUENTIAL_RATING_EPISODES = 5
 """K when the sequential setting does not name it (the issue's 5 rated episodes)."""
 
 BETA_DEFAULTS: dict[str, tuple[float, float]] = {
     # Ĥ in [-1, 1] added to MountainCar's -1 per step: comparable magnitudes.
     "reward-shaping": (1.0, 0.9),
-    # Ĥ's action gaps against Q's: early Q gaps are small, so β = 1 steers at first.
-    "q-augmentation": (1.0, 0.9),
-    "action-biasing": (1.0, 0.9),
+    # Ĥ's action gaps (about 1) against Q's: the optimistic zero start opens gaps of about
+    # 10 between tried and untried actions within an episode or two; β0 = 10 keeps Ĥ
+    # steering, and 0.98 per episode keeps it above 5 over a 30-episode run.
+    "q-augmentation": (10.0, 0.98),
+    "action-biasing": (10.0, 0.98),
     # A probability: follow argmax Ĥ on every decision at first, then less and less.
     "control-sharing": (1.0, 0.9),
     "tamer": (1.0, 1.0),
@@ -83,6 +90,11 @@ class TamerRLConfig:
     human_episodes: int | None = None
     """K: episodes in which ratings train Ĥ; None: 5 when sequential, 0 (all) when
     simultaneous."""
+    rl_start: str = "first-step"
+    """Sequential setting only. ``first-step``: the combination acts and SARSA(λ) learns
+    from the env reward from the first step, while the ratings of the first K episodes train
+    Ĥ (then Ĥ is frozen); ``after-ratings``: TAMER acts during the K rated episodes and
+    SARSA(λ) starts at episode K with Ĥ frozen (Knox & Stone 2010's order)."""
     beta: float | None = None
     """β0, Ĥ's initial weight; None: the combination's default (:data:`BETA_DEFAULTS`)."""
     beta_decay: float | None = None
@@ -118,6 +130,10 @@ class TamerRLConfig:
         if k < 0 or (self.setting == "sequential" and k < 1):
             raise HfrlError(
                 "human_episodes must be >= 1 in the sequential setting (>= 0 in simultaneous)"
+            )
+        if self.rl_start not in RL_STARTS:
+            raise HfrlError(
+                f"rl_start must be one of {', '.join(RL_STARTS)}, got {self.rl_start!r}"
             )
         if self.beta is not None and self.beta < 0:
             raise HfrlError(f"beta must be >= 0, got {self.beta}")
@@ -210,23 +226,29 @@ class TamerRL(LiveAgent):
         k = self.config.rating_episodes
         return uses_ratings(self.combination) and (k == 0 or self.episodes_seen < k)
 
+    @property
+    def rl_start_episode(self) -> int:
+        """The episode from which the combination acts and SARSA(λ) learns: K when the
+        sequential setting starts RL after the ratings, else 0."""
+        cfg = self.config
+        late = cfg.setting == "sequential" and cfg.rl_start == "after-ratings"
+        return cfg.rating_episodes if late else 0
+
     def policy_at(self, episode: int) -> str:
-        """The rule acting in ``episode``: TAMER's greedy policy during sequential training,
-        the combination otherwise."""
-        training = self.config.setting == "sequential" and episode < self.config.rating_episodes
+        """The rule acting in ``episode``: TAMER's greedy policy before RL starts, the
+        combination from then on."""
+        training = episode < self.rl_start_episode
         return "tamer" if training and uses_ratings(self.combination) else self.combination
 
     def beta_at(self, episode: int) -> float:
         """β in ``episode``: β0 · decay^(episodes since the combination started acting)."""
-        start = self.config.rating_episodes if self.config.setting == "sequential" else 0
-        return annealed_beta(self.config.beta0, self.config.decay, episode - start)
+        return annealed_beta(self.config.beta0, self.config.decay, episode - self.rl_start_episode)
 
     def learns_q_in(self, episode: int) -> bool:
-        """Whether SARSA(λ) learns in ``episode``. Not while TAMER acts in the sequential
-        setting (Knox & Stone 2010 start RL once Ĥ is learnt): Q learnt on TAMER's
-        behaviour from an optimistic zero start values the actions TAMER did not take
-        above the ones it took, and the learner then pushes against Ĥ (measured on
-        MountainCar: stuck at -200 for 25 episodes)."""
+        """Whether SARSA(λ) learns in ``episode``: once the combination acts. Not while TAMER
+        acts (``rl_start="after-ratings"``): Q learnt on TAMER's behaviour from an optimistic
+        zero start values the actions TAMER did not take above the ones it took, and the
+        learner then pushes against Ĥ (measured on MountainCar: -200 for 25 episodes)."""
         return uses_rl(self.combination) and self.policy_at(episode) != "tamer"
 
     @property

@@ -109,8 +109,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--human-episodes",
         type=int,
-        help="tamer-rl: the sequential setting, ratings during the first K episodes only, then RL "
-        "alone with Ĥ frozen (default: simultaneous, ratings throughout)",
+        help="tamer-rl: the sequential setting, ratings train Ĥ during the first K episodes only, "
+        "then Ĥ is frozen while SARSA(λ) keeps learning (default: simultaneous, ratings "
+        "throughout)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument(

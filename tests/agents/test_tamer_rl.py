@@ -136,10 +136,11 @@ def test_q_augmentation_bootstraps_on_q_plus_beta_h():
     assert agent.q_values(s)[0] == pytest.approx(agent.config.step_size * delta * (phi @ phi))
 
 
-def test_sequential_phases_ratings_then_rl_with_h_frozen():
+def test_sequential_after_ratings_tamer_acts_then_rl_with_h_frozen():
     agent = _agent(
         combination="action-biasing",
         setting="sequential",
+        rl_start="after-ratings",
         human_episodes=2,
         beta=0.5,
         beta_decay=0.5,
@@ -164,6 +165,30 @@ def test_sequential_phases_ratings_then_rl_with_h_frozen():
     np.testing.assert_array_equal(agent.tamer.weights, h_frozen)
     assert agent.ratings_ignored == 1 and agent.feedback_count == 3
     assert agent.sarsa.weights[0].any() and agent.beta == 0.25
+
+
+def test_sequential_first_step_rl_learns_while_rated_then_h_frozen():
+    """Default sequential order: the combination acts and SARSA(λ) learns from the first
+    step; the ratings of the first K episodes train Ĥ; β anneals from episode 0."""
+    agent = _agent(
+        combination="action-biasing",
+        setting="sequential",
+        human_episodes=1,
+        beta=0.5,
+        beta_decay=0.5,
+    )
+    s = np.array([-0.5, 0.01])
+    assert agent.policy == "action-biasing" and agent.accepts_ratings and agent.beta == 0.5
+    for i in range(5):
+        agent.observe(_step(s, 2, 0.1 * i, i=i, done=i == 4))
+    agent.give(Scalar(1.0, 0.45, 0, 0))
+    assert agent.sarsa.weights[2].any() and agent.ratings_used == 1
+    assert not agent.accepts_ratings and agent.beta == 0.25
+    h_frozen = agent.tamer.weights.copy()
+    agent.observe(_step(s, 0, 1.0, episode=1))
+    agent.give(Scalar(-1.0, 1.3, 0, 1))
+    np.testing.assert_array_equal(agent.tamer.weights, h_frozen)
+    assert agent.ratings_ignored == 1
 
 
 def test_simultaneous_keeps_learning_h_while_rl_acts():
@@ -229,3 +254,5 @@ def test_bad_settings_are_clear_errors():
         TamerRLConfig(setting="both")
     with pytest.raises(HfrlError, match="trace"):
         TamerRLConfig(trace="dutch")
+    with pytest.raises(HfrlError, match="rl_start"):
+        TamerRLConfig(rl_start="later")
