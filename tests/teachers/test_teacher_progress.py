@@ -189,14 +189,21 @@ def held_out_agreement(env_id: str, pairs: int, cap: int, nudges: int, *teachers
 
 
 def test_progress_teacher_agrees_with_the_mountain_car_expert():
-    """Measured 0.88 (the issue's goal is 0.9); checked at the floor reached, 0.85."""
+    """Measured 0.884 on this sample (155 clear pairs); on 1769 clear pairs from six samples
+    (this generator, seeds 123, 456, 1-4) 0.908 ± 0.007. The issue's goal is 0.9: checked at
+    the floor this sample reaches, 0.88 (no smooth Φ of energy, height and velocity tried
+    did better: the expert's steps to the goal jump by a whole swing across energy levels)."""
     teacher = make_teacher("progress", "MountainCar-v0", seed=0)
-    assert held_out_agreement("MountainCar-v0", 300, 400, 0, teacher)[0] >= 0.85
+    assert held_out_agreement("MountainCar-v0", 300, 400, 0, teacher)[0] >= 0.88
 
 
 def test_progress_teacher_agrees_with_the_acrobot_expert_more_than_tip_height():
-    """Measured: energy 0.89, tip height 0.85 (the issue's goal is 0.9; checked at 0.85)."""
+    """Measured: energy 0.891, tip height 0.848 on this sample (92 clear pairs); on 688 clear
+    pairs from four samples 0.891 ± 0.012 and 0.844. Not the reference's noise: the expert's
+    value from 7 and from 31 nudged starts order 98.5% of clear pairs alike. The issue's goal
+    is 0.9: checked at the floor reached, 0.88 (mixes of energy and tip height, powers of the
+    energy and other caps were no better)."""
     progress = make_teacher("progress", "Acrobot-v1", 0)
     tip = ProgressTeacher(ProgressPotential(lambda o: 50 * acrobot_tip_height(o), 100.0))
     energy, tip_height = held_out_agreement("Acrobot-v1", 150, 1000, 6, progress, tip)
-    assert energy >= 0.85 and energy > tip_height, (energy, tip_height)
+    assert energy >= 0.88 and energy > tip_height, (energy, tip_height)
