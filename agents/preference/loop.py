@@ -107,7 +107,7 @@ class PreferenceCallback(BaseCallback):
         if self.pretrain_until is None:
             pairs = a.select_queries(self._labels_due(steps))  # select
             a.ask(pairs, self.source)  # ask
-            a.absorb(self.source, min_new=min(self.batch, 5))  # fit the reward
+            a.absorb(self.source, min_new=self._refit_after())  # fit the reward
         self._evaluate_when_due()
         self.record()  # then SB3 trains the learner on the reward as it is now
 
@@ -126,6 +126,11 @@ class PreferenceCallback(BaseCallback):
         if n >= self.batch or (n > 0 and steps >= self.schedule.total_steps):
             return n
         return 0
+
+    def _refit_after(self) -> int:
+        """New answers that make a refit worth its cost: a tenth of the labels kept (5 new
+        labels barely move a model fitted on 400), at least 5, at most one round's batch."""
+        return min(self.batch, max(5, len(self.agent.labels) // 10))
 
     def _label_random_warm_up(self) -> None:
         """An off-policy learner's random warm-up ended: ask its share, fit, forget its clips."""

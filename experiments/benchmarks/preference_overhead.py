@@ -83,9 +83,12 @@ def main() -> int:
         f"learned reward : {rate['learned']:8.0f} env-steps/s ({cpu_rate['learned']:.0f} per CPU "
         f"s; sample rewards {np.round(r, 2)})"
     )
+    loads = "/".join(f"{x:.1f}" for x in os.getloadavg())
     print(
-        f"ratio          : {ratio:.2f} wall, {cpu_ratio:.2f} CPU  (goal >= {GOAL}; gap "
-        f"{cpu_ratio - GOAL:+.2f} on CPU time; load {os.getloadavg()[0]:.1f})"
+        f"ratio          : {ratio:.2f} wall, {cpu_ratio:.2f} CPU  (goal >= {GOAL}: "
+        f"{'MET' if cpu_ratio >= GOAL else 'NOT MET'}; gap {cpu_ratio - GOAL:+.2f} on CPU time; "
+        f"load (1/5/15 min) {loads})",
+        flush=True,
     )
     full = PreferenceAgent(
         args.env, config=PreferenceConfig(learner=args.learner, device="cpu"), seed=args.seed

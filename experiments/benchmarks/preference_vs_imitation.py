@@ -19,9 +19,11 @@ The goal (issue 11): hfrl reaches imitation's return in at most a third of its w
 Each case prints both wall times, both returns, the ratio and the gap against the goal.
 
     python experiments/benchmarks/preference_vs_imitation.py [--only pendulum-500] [--seed 0]
-        [--venv ~/.cache/hfrl/imitation-1.0.1] [--eval-episodes 20]
+        [--venv ~/.cache/hfrl/imitation-1.0.1] [--eval-episodes 20] [--out results.txt]
 
-Slow (minutes per case); run it alone with ``OMP_NUM_THREADS=1``.
+Slow (minutes per case); run it alone with ``OMP_NUM_THREADS=1`` (on a shared machine
+under ``flock``). Each case prints the load averages before each half: read the CPU seconds
+when the machine is shared. Recorded runs: ``experiments/results/preference/``.
 """
 
 from __future__ import annotations
@@ -60,9 +62,10 @@ CASES: dict[str, Case] = {
     "cartpole-1000": Case("CartPole-v1", 1000, 100_000),
 }
 
-HFRL_STEPS: dict[str, int] = {"Pendulum-v1": 10_000, "CartPole-v1": 30_000}
+HFRL_STEPS: dict[str, int] = {"Pendulum-v1": 8_000, "CartPole-v1": 30_000}
 """hfrl's env steps per env (its learner is the presets table's: SAC on Pendulum, PPO on
-CartPole)."""
+CartPole). Pendulum: 8k steps, 500 labels reached -119.6 (seed 0, 20 episodes) in a pilot;
+the 10k of the slow check cost a quarter more CPU time."""
 
 
 def ensure_venv(venv: Path) -> Path:
@@ -82,7 +85,12 @@ def ensure_venv(venv: Path) -> Path:
 
 def run_imitation(python: Path, what: str, case: dict) -> dict:
     """Run ``imitation_side.py`` in imitation's venv; its last stdout line is JSON."""
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+    }
     env.pop("PYTHONPATH", None)
     proc = subprocess.run(
         [str(python), str(HERE / "imitation_side.py"), what, json.dumps(case)],
@@ -98,10 +106,14 @@ def run_imitation(python: Path, what: str, case: dict) -> dict:
 
 def run_hfrl(env_id: str, labels: int, steps: int, seed: int, episodes: int) -> dict:
     """hfrl's preference agent at the user defaults; greedy true return."""
+    from hfrl.agents.preference import PreferenceAgent
     from preference_common import run_preference
+
+    from hfrl.presets import resolve_agent_config
 
     r = run_preference(env_id, steps, labels, seed, eval_episodes=episodes)
     return {
+        "learner": resolve_agent_config(PreferenceAgent, env_id)[0].learner,
         "return": r.greedy_return,
         "wall_seconds": r.wall_seconds,
         "cpu_seconds": r.cpu_seconds,
@@ -109,8 +121,24 @@ def run_hfrl(env_id: str, labels: int, steps: int, seed: int, episodes: int) -> 
     }
 
 
-def side_by_side(name: str, case: Case, python: Path, seed: int, episodes: int) -> None:
+def load() -> str:
+    """The 1, 5 and 15 minute load averages (the machine is shared)."""
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def report(line: str, out: Path | None) -> None:
+    """Print a result line, and append it to ``out`` when given."""
+    print(line, flush=True)
+    if out is not None:
+        with out.open("a") as f:
+            f.write(line + "\n")
+
+
+def side_by_side(
+    name: str, case: Case, python: Path, seed: int, episodes: int, out: Path | None = None
+) -> None:
     """Train both; print walls, returns, the ratio and the gap to the goal."""
+    load_before = load()
     theirs = run_imitation(
         python,
         "train",
@@ -122,6 +150,7 @@ def side_by_side(name: str, case: Case, python: Path, seed: int, episodes: int) 
             "eval_episodes": episodes,
         },
     )
+    load_between = load()
     steps = HFRL_STEPS[case.env_id]
     ours = run_hfrl(case.env_id, case.labels, steps, seed, episodes)
     ratio = theirs["wall_seconds"] / max(ours["wall_seconds"], 1e-9)
@@ -131,24 +160,24 @@ def side_by_side(name: str, case: Case, python: Path, seed: int, episodes: int) 
     # different loads, so wall time can flatter either side; CPU time does not
     speedup = min(ratio, cpu_ratio)
     met = reached and speedup >= GOAL_SPEEDUP
-    print(
-        f"{name:14} {case.env_id} {case.labels} labels, seed {seed}, load "
-        f"{os.getloadavg()[0]:.1f}\n"
+    report(
+        f"{name:14} {case.env_id} {case.labels} labels, seed {seed}; load (1/5/15 min) "
+        f"{load_before} before imitation, {load_between} before hfrl, {load()} after\n"
         f"  imitation {theirs['imitation_version']}: PPO {case.imitation_steps} steps, "
         f"wall {theirs['wall_seconds']:.1f} s (CPU {theirs['cpu_seconds']:.1f} s), "
         f"return {theirs['return']:.1f} ({episodes} greedy episodes)\n"
-        f"  hfrl: {steps} steps, wall {ours['wall_seconds']:.1f} s "
+        f"  hfrl {ours['learner']}: {ours['steps']} steps, wall {ours['wall_seconds']:.1f} s "
         f"(CPU {ours['cpu_seconds']:.1f} s), return {ours['return']:.1f}\n"
         f"  speed ratio (imitation / hfrl) wall {ratio:.2f}x, CPU {cpu_ratio:.2f}x; goal >= "
         f"{GOAL_SPEEDUP:.0f}x (the smaller of the two) with hfrl's return >= imitation's: "
         f"{'MET' if met else 'NOT MET'}"
         + ("" if reached else f" (return gap {theirs['return'] - ours['return']:.1f})")
         + ("" if speedup >= GOAL_SPEEDUP else f" (speed gap {GOAL_SPEEDUP - speedup:.2f}x)"),
-        flush=True,
+        out,
     )
 
 
-def throughput(python: Path, epochs: int = 3) -> None:
+def throughput(python: Path, epochs: int = 3, out: Path | None = None) -> None:
     """Both ensembles trained on the same 1000 pairs × 50 steps, K=3, batch 32."""
     import numpy as np
     import torch
@@ -184,13 +213,13 @@ def throughput(python: Path, epochs: int = 3) -> None:
     ens.fit(data, cfg)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     ours, ours_cpu = n * epochs / wall, n * epochs / cpu
-    print(
+    report(
         f"throughput     1000 pairs x 50 steps, K=3, batch 32, {epochs} epochs, load "
-        f"{os.getloadavg()[0]:.1f}: imitation {theirs['pairs_per_second']:.0f} pairs/s "
+        f"{load()}: imitation {theirs['pairs_per_second']:.0f} pairs/s "
         f"({theirs['pairs_per_cpu_second']:.0f} per CPU s), hfrl {ours:.0f} pairs/s "
         f"({ours_cpu:.0f} per CPU s), ratio {ours / theirs['pairs_per_second']:.1f}x wall, "
         f"{ours_cpu / theirs['pairs_per_cpu_second']:.1f}x CPU",
-        flush=True,
+        out,
     )
 
 
@@ -200,15 +229,18 @@ def main() -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--eval-episodes", type=int, default=20)
     p.add_argument("--venv", type=Path, default=DEFAULT_VENV)
+    p.add_argument("--out", type=Path, help="also append the result lines to this file")
     args = p.parse_args()
     if args.eval_episodes < 20:
         p.error("--eval-episodes must be at least 20")
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ.setdefault(var, "1")  # one thread for hfrl too (numpy is not imported yet)
     python = ensure_venv(args.venv.expanduser())
     for name in args.only or [*CASES, "throughput"]:
         if name == "throughput":
-            throughput(python)
+            throughput(python, out=args.out)
         else:
-            side_by_side(name, CASES[name], python, args.seed, args.eval_episodes)
+            side_by_side(name, CASES[name], python, args.seed, args.eval_episodes, args.out)
     return 0
 
 

@@ -287,3 +287,17 @@ def test_recorder_renders_only_the_first_frame_envs():
         DummyVecEnv([factory(i) for i in range(3)]), 5, "CartPole-v1", lambda c: None, True
     )
     assert everyone.frame_envs == 3
+
+
+def test_refits_wait_for_a_tenth_of_the_labels_kept_within_a_round():
+    from types import SimpleNamespace
+
+    from hfrl.agents.preference.config import PreferenceConfig
+    from hfrl.agents.preference.loop import PreferenceCallback
+
+    agent = SimpleNamespace(config=PreferenceConfig(), episodes=0, labels=[])
+    loop = PreferenceCallback(agent, LabelSchedule(500, 10_000), TeacherLabels(None), 0, 0)
+    assert loop.batch == 32  # (500 - 125) labels in 12 rounds
+    for kept, after in ((0, 5), (60, 6), (200, 20), (400, 32)):
+        agent.labels = [None] * kept
+        assert loop._refit_after() == after
