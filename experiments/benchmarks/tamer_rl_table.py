@@ -1,11 +1,12 @@
-"""TAMER+RL benchmark: every combination x {sequential, simultaneous} beside TAMER alone and
-the RL learner alone, on MountainCar-v0 and CartPole-v1, with the simulated ``human`` trainer.
+"""TAMER+RL benchmark: every combination x {sequential, sequential with RL after the ratings,
+simultaneous} beside TAMER alone and the RL learner alone, on MountainCar-v0 and CartPole-v1,
+with the simulated ``human`` trainer.
 
     OMP_NUM_THREADS=1 python experiments/benchmarks/tamer_rl_table.py --jobs 2 \
         --out experiments/results/tamer_rl
 
-Each cell is ``hfrl train tamer-rl --env ENV --teacher human --set combination=C
-setting=S`` at the presets table's other settings (``hfrl/presets.py``), with a greedy curve
+Each cell is ``hfrl train tamer-rl --env ENV --teacher human`` with the row's combination and
+setting (:data:`SETTINGS`) at the presets table's other settings (``hfrl/presets.py``), with a greedy curve
 point after every training episode. Columns (median over the seeds, each seed in brackets):
 
 - *episodes to threshold*: the first training episode from which the greedy return (mean of
