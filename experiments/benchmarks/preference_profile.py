@@ -12,6 +12,25 @@ a function-level cProfile table (which inflates Python-heavy parts about threefo
 
     python experiments/benchmarks/preference_profile.py --env Pendulum-v1 --labels 500 \
         --steps 10000 [--learner sac] [--eval-episodes 20] [--cprofile --top 25] [--out p.pstats]
+
+Measured (issue 11; Pendulum-v1, SAC preset, 500 oracle labels, seed 0, one thread, shared
+2-core machine at load 4-7; full tables in ``experiments/results/preference/profile_*.txt``),
+CPU seconds:
+
+| part | before (10k steps) | after (8k steps) |
+|---|---|---|
+| reward fits | 69.6 (32 fits) | 20.4 (16 fits) |
+| learner updates (SB3 SAC train) | 66.3 (9000 updates) | 61.0 (7200) |
+| policy forward in rollouts | 5.9 | 5.5 |
+| learned-reward wrapper (exclusive) | 5.2 (0.52 ms a step) | 1.3 (0.16 ms a step) |
+| env stepping, clip recording, queries, rest | 9.3 | 8.3 |
+| total | 156.4 | 96.5 (greedy return -118.1, 20 episodes) |
+
+What changed: refits take 5 epochs (at least 100 minibatch steps) and wait for a tenth of
+the kept labels to be new, where every 5 new labels triggered 20 epochs; the learner's
+reward for a vector step is one numpy pass over folded weights
+(:class:`hfrl.reward.folded.FoldedMLP`); the ensemble MLP no longer slices its
+``ParameterList`` (which built a module per forward); 8k steps instead of 10k.
 """
 
 from __future__ import annotations
