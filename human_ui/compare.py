@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import pygame
 from hfrl.human_ui import draw
-from hfrl.human_ui.app import AppConfig, AppResult, AppShell, prior_counts
+from hfrl.human_ui.app import NOTICE_SECONDS, AppConfig, AppResult, AppShell, prior_counts
 from hfrl.human_ui.clips import same_frames
 from hfrl.human_ui.demo import PreferenceDemo
 from hfrl.human_ui.keys import COMPARE_HELP, CompareKey, compare_key
@@ -363,6 +363,8 @@ class CompareApp(AppShell):
         self._opened_at = time.monotonic()
         self._empty_since: float | None = None
         self._surf_cache: dict[tuple[str, int], pygame.Surface] = {}
+        self._shown_regions: list[Any] | None = None
+        """What each part of the window showed when it was last sent to the display."""
         if agent is not None:
             self._use_agent(agent, train_step)
 
@@ -763,8 +765,67 @@ class CompareApp(AppShell):
             return f"{self.agent_name} on {self.env_id}  -  which clip is better?"
         return f"{self.agent_name} on {self.env_id}"
 
+    def _regions(self, now: float) -> list[tuple[pygame.Rect, Any]]:
+        """The window's parts, each with what it shows now (equal values: equal pixels)."""
+        screen = self.screen
+        assert screen is not None
+        W, H = screen.get_size()
+        q = self.current
+        flash = None
+        if self.flash is not None and now - self.flash[1] < 0.7:
+            flash = (self.flash[0], self.flash[1], round((now - self.flash[1]) / 0.7, 2))
+        if q is None:
+            clips: Any = ("waiting", self.result.first_pair_s is None, int(now * 2) % 3)
+        else:
+            clips = (q.id, self.clip_index(now, max(len(q.left), len(q.right))))
+        notice = None
+        if self.notice is not None and now - self.notice[1] < NOTICE_SECONDS:
+            notice = self.notice[0]
+        clip_top = HEADER_H - 8
+        progress_top = HEADER_H + CLIP_BOX[1] + 36
+        learned_top = H - FOOTER_H - LEARNED_H
+        p = self.progress()
+        return [
+            (pygame.Rect(0, 0, W, clip_top), (self.status_line(), self.teacher_label())),
+            (pygame.Rect(0, clip_top, W, progress_top - clip_top), (clips, flash)),
+            (
+                pygame.Rect(0, progress_top, W, learned_top - progress_top),
+                (self.agent is None, *(p[k] for k in ("labels", "waiting", "accuracy", "steps"))),
+            ),
+            (
+                pygame.Rect(0, learned_top, W, LEARNED_H),
+                (self.agreement_share(), len(self.agreement), tuple(self.returns[-1:])),
+            ),
+            (pygame.Rect(0, H - FOOTER_H, W, FOOTER_H), (notice, self._footer_status(now))),
+        ]
+
     def _draw(self) -> None:
+        """Draw the window, and send the display only the parts that changed.
+
+        Drawing is cheap; handing a whole window to the display server every frame is not
+        (under X it cost more than the rest of the frame, CPU the learner could use). So
+        each part's content is compared with what was last shown, a frame where nothing
+        changed sends nothing, and the others send only their changed parts.
+        """
         now = time.monotonic()
+        if self.current is None and self.result.first_pair_s is not None:
+            self.result.waiting_frames += 1
+        regions = self._regions(now)
+        shown = self._shown_regions
+        changed = [
+            rect for i, (rect, what) in enumerate(regions) if shown is None or shown[i] != what
+        ]
+        if shown is not None and not changed:
+            return
+        self._shown_regions = [what for _, what in regions]
+        self._paint(now)
+        if shown is None or len(changed) == len(regions):
+            pygame.display.flip()
+        else:
+            pygame.display.update(changed)
+
+    def _paint(self, now: float) -> None:
+        """Draw the whole window on the screen surface (not yet shown)."""
         screen = self.screen
         assert screen is not None
         screen.fill(draw.BG)
@@ -778,8 +839,6 @@ class CompareApp(AppShell):
         ]
         flash_alpha = 0.0 if self.flash is None else 1.0 - (now - self.flash[1]) / 0.7
         if q is None:
-            if self.result.first_pair_s is not None:
-                self.result.waiting_frames += 1
             self._draw_waiting(boxes, now)
         else:
             self._draw_pair(q, boxes, now)
@@ -799,7 +858,6 @@ class CompareApp(AppShell):
         footer = pygame.Rect(0, screen.get_height() - FOOTER_H, W, FOOTER_H)
         self._draw_learning(pygame.Rect(0, footer.y - LEARNED_H, W, LEARNED_H))
         self._draw_footer(footer, now, self._footer_status(now))
-        pygame.display.flip()
 
     def _draw_waiting(self, boxes: list[pygame.Rect], now: float) -> None:
         screen = self.screen
