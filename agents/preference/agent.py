@@ -42,8 +42,12 @@ from hfrl.agents.preference.learners import (
     resolve_learner_name,
 )
 from hfrl.agents.preference.loop import CurveFn, PreferenceCallback, episode_returns
-from hfrl.agents.preference.pebble import pretraining_reward, relabel_replay_buffer
-from hfrl.agents.preference.queries import mean_preference, select_queries
+from hfrl.agents.preference.pebble import (
+    BufferStateEntropy,
+    pretraining_reward,
+    relabel_replay_buffer,
+)
+from hfrl.agents.preference.queries import ending_pairs, mean_preference, select_queries
 from hfrl.agents.preference.segments import SegmentPool, SegmentRecorder
 from hfrl.agents.preference.stats import PreferenceStats
 from hfrl.envs.gym_vector import as_vec_env
@@ -202,6 +206,8 @@ class PreferenceAgent:
         """Returns and lengths of the episodes of the last :meth:`evaluate`."""
         self._recent: deque[tuple[float, float]] = deque(maxlen=RECENT_EPISODES)
         self._unfitted = 0
+        self._tie_exploration = False
+        """The learner explores on state entropy because every label so far is "equal"."""
 
     # ----------------------------------------------------------------- construction
     def _learner_kwargs(self) -> dict[str, Any]:
@@ -389,9 +395,12 @@ class PreferenceAgent:
         """Select queries: ``n`` pairs from the clip pool, oversampled, by the selection rule."""
         if n <= 0 or len(self.pool) < 2:
             return []
-        cands = self.pool.sample_pairs(n * self.config.oversample, self.rng)
-        ens = self.ensemble if self.reward.trained else None
-        return select_queries(cands, n, self.config.selection, ens)
+        first: list[tuple[Segment, Segment]] = []
+        if self.fits and not self.labels.decisive():  # every answer "equal" so far
+            first = ending_pairs(self.pool.segments(), max(1, n // 2), self.rng)
+        cands = self.pool.sample_pairs((n - len(first)) * self.config.oversample, self.rng)
+        ens = self.ensemble if self.fits else None  # fitted, even if only on ties
+        return first + select_queries(cands, n - len(first), self.config.selection, ens)
 
     def ask(self, pairs: Sequence[tuple[Segment, Segment]], source: LabelSource) -> int:
         """Ask: hand ``pairs`` to the label source (it answers now or later)."""
@@ -425,9 +434,18 @@ class PreferenceAgent:
         warm = {"epochs": cfg.refit_epochs, "min_steps": cfg.refit_min_steps} if self.fits else {}
         train = TrainConfig(**{"seed": self.seed + self.fits, **warm, **self.config.reward_train})
         stats = self.ensemble.fit(data, train)
-        self._calibrate()
-        self.reward.trained = True
-        self.reward.refresh()
+        if self.labels.decisive():
+            self._stop_tie_exploration()
+            self._calibrate()
+            self.reward.trained = True
+            self.reward.refresh()
+        elif self.model is not None and self.reward.explore is None:
+            # Every answer so far is "equal" (Acrobot's, MountainCar's clips under the reward
+            # oracle): the fit is a constant plus noise that normalising would blow up to a
+            # unit-variance reward. Until a label prefers a clip the learner explores on
+            # PEBBLE's state entropy instead, so some clip reaches the goal and gets asked.
+            self.reward.explore = pretraining_reward(self.model, cfg.entropy_k, self.device)
+            self._tie_exploration = True
         self.fits += 1
         self._unfitted = 0
         if self.model is not None and self.config.relabel_buffer and is_off_policy(self.model):
@@ -435,6 +453,15 @@ class PreferenceAgent:
             stats["relabelled"] = relabel_replay_buffer(self.model, self.reward, chunk)
         self.last_fit = stats
         return stats
+
+    def _stop_tie_exploration(self) -> None:
+        """End the state-entropy reward started while every label was "equal"."""
+        if not self._tie_exploration:
+            return
+        if isinstance(self.reward.explore, BufferStateEntropy):
+            self.reward.explore.detach()
+        self.reward.explore = None
+        self._tie_exploration = False
 
     def _calibrate(self, max_states: int = 5000) -> None:
         """Rescale the learner's reward on the states of the most recent labelled clips."""

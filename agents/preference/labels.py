@@ -27,7 +27,7 @@ import numpy as np
 from hfrl.clock import Clock, RealClock
 from hfrl.errors import HfrlError
 from hfrl.protocols import PreferenceTeacher
-from hfrl.types import Preference, Segment
+from hfrl.types import EQUAL, Preference, Segment
 
 __all__ = [
     "LabelSchedule",
@@ -261,6 +261,10 @@ class LabelSet:
 
     def __iter__(self):
         return iter(self._items)
+
+    def decisive(self) -> bool:
+        """Whether a kept label prefers one clip (else every answer is "equal": no signal)."""
+        return any(p.label != EQUAL for p in self._items)
 
     def save(self, path: str | Path) -> None:
         """Write the kept labels as a compressed ``.npz`` (segments without frames)."""

@@ -7,7 +7,10 @@ P_k(left ≻ right)). ``entropy`` is B-Pref's entropy sampling (Lee et al. 2021,
 every member finds close is asked first. ``predictive-entropy`` is the entropy of the
 ensemble-mean probability, H(mean_k P_k), which is high also where confident members
 disagree (entropy = mean member entropy + the members' mutual information).
-``uniform`` asks random pairs.
+``uniform`` asks random pairs. While every answer so far is "equal" (Acrobot's and
+MountainCar's clips all run on for the reward oracle) the ensemble knows nothing to disagree
+about, so the agent first asks :func:`ending_pairs`: a clip that ended in a terminal state
+against one that ran on, the pairs that teach what ending is worth.
 """
 
 from __future__ import annotations
@@ -82,3 +85,14 @@ def select_queries(
     """
     scores = pair_scores(ensemble, candidates, method)
     return [candidates[i] for i in top_k(scores, n)]
+
+
+def ending_pairs(segments: Sequence[Segment], n: int, rng: np.random.Generator) -> list[Pair]:
+    """Up to ``n`` pairs of a clip that ended in a terminal state and one that did not
+    (each ended clip once, most recent first; the other clip drawn at random)."""
+    ended = [s for s in reversed(segments) if s.terminated]
+    running = [s for s in segments if not s.terminated]
+    if not ended or not running or n <= 0:
+        return []
+    picks = rng.integers(len(running), size=min(n, len(ended)))
+    return [(e, running[int(i)]) for e, i in zip(ended, picks, strict=False)]

@@ -297,3 +297,24 @@ def test_learning_in_chunks_asks_the_random_share_once():
     assert asked >= 2 and queue.pending() == asked  # nobody answered: training went on
     agent.learn(256, source=queue, labels=0)
     assert agent.labels_requested == asked  # no second random-policy batch
+
+
+def test_labels_that_all_tie_leave_the_learners_reward_at_zero():
+    """Acrobot's random clips all run on, so the oracle answers "equal" to every pair: the
+    ensemble is fitted, but the learner's reward stays 0 (normalising a constant fit would
+    turn its noise into a unit-variance reward) until a label prefers one clip."""
+    cfg = PreferenceConfig(device="cpu", n_envs=2, segment_length=10, reward_train=FAST_REWARD)
+    agent = PreferenceAgent("Acrobot-v1", config=cfg, seed=0)
+    agent.collect_random(200)
+    source = TeacherLabels(make_teacher("oracle", "Acrobot-v1", 0))
+    agent.ask(agent.select_queries(6), source)
+    agent.absorb(source)
+    assert len(agent.labels) == 6 and all(p.label == 0.5 for p in agent.labels)
+    assert agent.fits == 1 and not agent.labels.decisive() and not agent.reward.trained
+    clip = next(iter(agent.labels)).left
+    assert not np.any(agent.reward(clip.obs, clip.actions))
+    energy = TeacherLabels(make_teacher("progress", "Acrobot-v1", 0))  # ranks them by energy
+    agent.ask(agent.select_queries(6), energy)
+    agent.absorb(energy)
+    assert agent.labels.decisive() and agent.reward.trained
+    assert np.any(agent.reward(clip.obs, clip.actions))

@@ -15,7 +15,7 @@ from hfrl.agents.preference.labels import (
 )
 from hfrl.agents.preference.learners import learner_class
 from hfrl.agents.preference.pebble import StateEntropyReward
-from hfrl.agents.preference.queries import pair_scores, select_queries, top_k
+from hfrl.agents.preference.queries import ending_pairs, pair_scores, select_queries, top_k
 from hfrl.agents.preference.segments import SegmentPool, SegmentRecorder
 
 from hfrl.errors import HfrlError
@@ -301,3 +301,12 @@ def test_refits_wait_for_a_tenth_of_the_labels_kept_within_a_round():
     for kept, after in ((0, 5), (60, 6), (200, 20), (400, 32)):
         agent.labels = [None] * kept
         assert loop._refit_after() == after
+
+
+def test_ending_pairs_put_each_ended_clip_against_one_that_ran_on():
+    clips = [seg(-5.0), seg(-3.0, 3, terminated=True), seg(-4.0), seg(-2.0, 2, terminated=True)]
+    pairs = ending_pairs(clips, 5, np.random.default_rng(0))
+    assert [p[0] for p in pairs] == [clips[3], clips[1]]  # most recent first, each once
+    assert all(not right.terminated for _, right in pairs)
+    assert len(ending_pairs(clips, 1, np.random.default_rng(0))) == 1
+    assert ending_pairs([seg(-5.0), seg(-4.0)], 3, np.random.default_rng(0)) == []
