@@ -7,8 +7,8 @@ window, uniform over [0.2 s, 4 s]. Each credited step is stored once in the feed
 buffer with its label (the credit-weighted mean of the ratings that hit it) and weight
 (its total credit, at most 1). The loss is ``w·(Ĥ(s, a) − h)²`` on the taken action only;
 every rating triggers one SGD step on the steps it credits, and every ``replay_every``
-steps a minibatch is replayed from the buffer. Two options matter on Atari (both off by
-default; the Bowling benchmark turns them on): ``normalize_frames`` standardises the CNN
+steps a minibatch is replayed from the buffer. Two options matter on Atari (off in the config,
+on in the presets table's Atari row, :mod:`hfrl.presets`): ``normalize_frames`` standardises the CNN
 input by random-policy frames so small moving objects register, and ``dueling`` centres
 the action outputs so a punished action falls below the untried ones.
 

@@ -153,7 +153,24 @@ HUMAN = ScalarTrainerConfig(
 - mistakes: 10% of ratings have the wrong sign (C = 0.9);
 - fatigue: L = exp(-t / 30 min), never below 0.5 (after 5 minutes L ≈ 0.85)."""
 
-SCALAR_PRESETS: dict[str, ScalarTrainerConfig] = {"perfect": PERFECT, "human": HUMAN}
+HUMAN_ATARI = dataclasses.replace(HUMAN, judge_seconds=3.2, delay_max=4.0)
+"""``human-atari``: the ``human`` trainer watching an Atari game, where what a person judges
+is a stretch of play rather than a moment (Bowling: a throw and the ball's roll; from the
+throw to the score takes about 7 s at 15 fps). Each parameter and the figure it follows:
+
+- what a rating is about: the last 3.2 s of play (``judge_seconds``), pressed 0.2-0.8 s
+  after that stretch ends (Knox & Stone's 2009 reaction window), so every moment it rates
+  was on screen 0.2-4 s before the key press: Warnell et al.'s (2018) window, the window
+  Deep TAMER credits by default; about 84% of a rating's credit (3.2 of 3.8 s) then falls
+  on what it judged, against 8% (0.3 of 3.8 s) for ``human`` under that window;
+- pace, judgement, mistakes and fatigue: as ``human`` (at most two presses a second, the
+  sign of a mean beyond ±0.2, 10% wrong, L = exp(-t / 30 min) down to 0.5)."""
+
+SCALAR_PRESETS: dict[str, ScalarTrainerConfig] = {
+    "perfect": PERFECT,
+    "human": HUMAN,
+    "human-atari": HUMAN_ATARI,
+}
 """Named scalar trainers."""
 
 
