@@ -301,8 +301,9 @@ def test_learning_in_chunks_asks_the_random_share_once():
 
 def test_labels_that_all_tie_leave_the_learners_reward_at_zero():
     """Acrobot's random clips all run on, so the oracle answers "equal" to every pair: the
-    ensemble is fitted, but the learner's reward stays 0 (normalising a constant fit would
-    turn its noise into a unit-variance reward) until a label prefers one clip."""
+    ensemble is fitted, but its reward is not turned on (normalising a constant fit would
+    turn its noise into a unit-variance reward; with a learner built, the learner explores on
+    state entropy meanwhile) until a label prefers one clip."""
     cfg = PreferenceConfig(device="cpu", n_envs=2, segment_length=10, reward_train=FAST_REWARD)
     agent = PreferenceAgent("Acrobot-v1", config=cfg, seed=0)
     agent.collect_random(200)
@@ -318,3 +319,19 @@ def test_labels_that_all_tie_leave_the_learners_reward_at_zero():
     agent.absorb(energy)
     assert agent.labels.decisive() and agent.reward.trained
     assert np.any(agent.reward(clip.obs, clip.actions))
+
+
+def test_a_learner_explores_on_state_entropy_while_every_label_ties():
+    cfg = PreferenceConfig(
+        device="cpu",
+        n_envs=2,
+        segment_length=10,
+        reward_train=FAST_REWARD,
+        learner_kwargs={"n_steps": 64, "batch_size": 64, "n_epochs": 1},
+    )
+    agent = PreferenceAgent("Acrobot-v1", config=cfg, seed=0)
+    agent.learn(512, make_teacher("oracle", "Acrobot-v1", 0), labels=4)
+    assert agent.fits >= 1 and not agent.labels.decisive()  # no random clip reached the goal
+    assert agent.reward.explore is not None and not agent.reward.trained
+    clip = next(iter(agent.labels)).left
+    assert np.any(agent.reward(clip.obs, clip.actions) > 0)  # distances to recent states
