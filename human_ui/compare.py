@@ -15,6 +15,12 @@ filled with pairs of random-policy clips made from the env alone
 reach the agent when it starts learning. Every pair shown passes the pair rule of
 :mod:`hfrl.human_ui.clips`.
 
+The learner renders nothing on envs whose picture follows from the observation (classic
+control): the app draws the frames of the next pairs from their observations in each
+frame's spare time (:class:`~hfrl.human_ui.obs_frames.ClipPainter`), so the person's next
+pair is ready at the answer and the learner keeps its CPU. Each frame sends the display
+only the parts of the window that changed.
+
 After each answer the footer says whether the reward model already agreed with it (its
 P(left ≻ right) for that pair just before the answer), and keeps the agreement over the
 last 20 answers and a small curve of the agent's greedy return.
@@ -157,6 +163,8 @@ class CompareResult(AppResult):
     """Answers given in this run (skips included), minus undone ones."""
     undone: int = 0
     """Labels taken back with backspace."""
+    answered_at: list[float] = field(default_factory=list)
+    """When each answer of this run was given (``time.monotonic()``; undone ones removed)."""
     first_pair_s: float | None = None
     """Seconds from the window opening to the first pair on screen."""
     waits_s: list[float] = field(default_factory=list)
@@ -661,6 +669,7 @@ class CompareApp(AppShell):
                 self.result.verdicts.append(verdict)
                 self.agreement.append(verdict.agreed)
         self.held.append((q, value, t, row))
+        self.result.answered_at.append(t)
         self._release_held(keep_last=True)
         self.current = None
         self.result.labels += 1
@@ -677,6 +686,8 @@ class CompareApp(AppShell):
         self.run_rows.discard(row)
         self.result.labels -= 1
         self.result.undone += 1
+        if t in self.result.answered_at:
+            self.result.answered_at.remove(t)
         verdicts = self.result.verdicts
         if verdicts and verdicts[-1].t == t:
             verdicts.pop()

@@ -108,6 +108,7 @@ def test_backspace_undoes_the_last_label_and_shows_the_pair_again(store_session,
     # the agent only ever saw the label that stood
     assert [x[2] for x in agent.labels] == [0.0]
     assert result.labels == 1 and result.undone == 1
+    assert result.answered_at == [records[1].preference.t_wall]  # the undone one is gone
     assert session.counts()["preferences"] == 1
 
 
