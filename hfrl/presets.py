@@ -248,9 +248,17 @@ PRESETS: tuple[PresetRow, ...] = (
     ),
     PresetRow(
         "preference",
+        "MountainCar-v0",
+        {"learner": "dqn"},
+        "rl-zoo's DQN (learners.learner_preset); PPO did not learn in 150k steps, not even on "
+        "the progress teacher's own shaped reward in 50k; slow check: progress teacher",
+    ),
+    PresetRow(
+        "preference",
         "Acrobot-v1",
         {"learner": "ppo"},
-        "slow check: 200 labels, 100k steps: -81 / -86 / -500 (seeds 0-2)",
+        "slow check: 200 labels, 100k steps: -82.5 / -79.4 / -81.5 (seeds 0-2; while every "
+        "label ties the learner explores on state entropy, PreferenceAgent.fit_reward)",
     ),
     # ------------------------------------------------- default simulated teachers
     *(

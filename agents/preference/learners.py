@@ -131,6 +131,21 @@ def learner_preset(name: str, env_id: str) -> dict[str, Any]:
         return {"n_envs": 1, "learning_starts": 1000}
     if name == "dqn" and atari:
         return {"policy": "CnnPolicy", "n_envs": 1, "buffer_size": 100_000}
+    if name == "dqn" and env_id == "MountainCar-v0":
+        return {
+            "n_envs": 1,
+            "learning_rate": 4e-3,
+            "batch_size": 128,
+            "buffer_size": 10_000,
+            "learning_starts": 1000,
+            "gamma": 0.98,
+            "target_update_interval": 600,
+            "train_freq": 16,
+            "gradient_steps": 8,
+            "exploration_fraction": 0.2,
+            "exploration_final_eps": 0.07,
+            "policy_kwargs": {"net_arch": [256, 256]},
+        }
     return {"n_envs": 1} if name == "dqn" else {}
 
 

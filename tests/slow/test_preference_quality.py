@@ -28,10 +28,15 @@ PENDULUM_MISTAKE = ("Pendulum-v1", 200, 10_000)
 """Pendulum-v1, SAC preset, 200 labels from the ``mistake`` teacher (10% flipped), 10k steps:
 -125 / -109 / -108 (seeds 0-2, measured before issue 11; kept as it was)."""
 ACROBOT = ("Acrobot-v1", 200, 100_000)
-"""Acrobot-v1, PPO preset, 200 labels, 100k steps: -81.2 / -86.3 / -500 (seeds 0-2). Seed 2
-never reaches the goal, so every clip ties for the oracle and the reward model learns
-nothing; the issue's target (every seed >= -120) is not met: checked at the floor reached,
-the median (two seeds of three)."""
+"""Acrobot-v1, PPO preset, 200 labels, 100k steps: -82.5 / -79.4 / -81.5 (seeds 0-2). Before
+issue 11's fix seed 2 gave -500: no clip in its labels reached the goal, every answer was
+"equal", and the learner trained on the normalised noise of a constant fit. Now, while every
+label ties, the learner explores on PEBBLE's state entropy and clips that ended are asked
+first (``PreferenceAgent.fit_reward``, ``queries.ending_pairs``)."""
+MOUNTAIN_CAR = ("MountainCar-v0", 300, 100_000)
+"""MountainCar-v0, the ``progress`` teacher, DQN preset (rl-zoo's), 300 labels, 100k steps:
+-135.8 / -102.1 / -104.4 (seeds 0-2; greedy returns swing by 20-40 between evaluations, so
+checked on the median). PPO did not learn in 150k steps."""
 
 
 def greedy_return(env_id: str, labels: int, steps: int, seed: int, teacher: str) -> float:
@@ -71,6 +76,11 @@ def test_pendulum_mistake_teacher_200_labels():
     assert statistics.median(got) >= -250, got
 
 
-def test_acrobot_two_seeds_of_three_reach_minus_120_with_200_labels():
+def test_acrobot_every_seed_reaches_minus_120_with_200_labels():
     got = returns(ACROBOT)
-    assert statistics.median(got) >= -120, got
+    assert min(got) >= -120, got
+
+
+def test_mountain_car_reaches_minus_150_with_300_progress_labels():
+    got = returns(MOUNTAIN_CAR, "progress")
+    assert statistics.median(got) >= -150, got
