@@ -24,6 +24,13 @@ Each case prints both wall times, both returns, the ratio and the gap against th
 Slow (minutes per case); run it alone with ``OMP_NUM_THREADS=1`` (on a shared machine
 under ``flock``). Each case prints the load averages before each half: read the CPU seconds
 when the machine is shared. Recorded runs: ``experiments/results/preference/``.
+
+Measured (seed 0, shared 2-core machine, 2026-12-01, ``side_by_side_raw.txt``):
+
+- pendulum-500 (13:55-14:03 UTC, load 4.1-6.2): imitation PPO 200k steps 342.3 s
+  wall, 260.5 s CPU, return -186.9; hfrl SAC 6k steps 103.8 s wall, 69.1 s CPU, return
+  -119.6: 3.30x wall, 3.77x CPU, goal met. (8k steps, 13:33 UTC: 95.2 s CPU against 243.5,
+  2.56x, return -118.1; before issue 11's changes hfrl's 10k steps took 110 s CPU, 2.5x.)
 """
 
 from __future__ import annotations
