@@ -230,8 +230,6 @@ def verdict(ok: bool) -> str:
 
 def bench_startup(workdir: Path, minutes: float, think: float, train_steps: int) -> None:
     import json
-    import subprocess
-    import sys
 
     import numpy as np
 
@@ -264,7 +262,13 @@ def bench_startup(workdir: Path, minutes: float, think: float, train_steps: int)
                 f"(goal <= 2 s: {verdict(f <= 2)}); first pair before torch/SB3: "
                 f"{not run['learner_loaded_at_first_pair']}; process CPU {cpu:.1f} s"
             )
-        # 3. the demo teacher at a person's pace for `minutes`
+        # 3. the learner alone (`hfrl train`), before and after the app, on the same machine
+        print(
+            f"baseline: `hfrl train preference --env CartPole-v1 --teacher oracle --labels 50 "
+            f"--steps {train_steps}`, before and after the app ({load()})"
+        )
+        train_baseline = run_train_baseline(workdir / "train-before", train_steps, env)
+        # 4. the demo teacher at a person's pace for `minutes`
         argv = [*base, "--teacher", "oracle", "--answer-seconds", f"{think:g}"]
         argv += ["--max-seconds", f"{60 * minutes:g}", "--session", "bench"]
         argv += ["--dir", str(workdir / "app")]
@@ -331,28 +335,41 @@ def bench_startup(workdir: Path, minutes: float, think: float, train_steps: int)
         f"(panel showed {run['steps_shown']}; learner renders frames: "
         f"{saved['config'].get('keep_frames')})"
     )
-    train_out = workdir / "train"
+    before = train_baseline  # measured before the app ran (see above) and after it
+    after = run_train_baseline(workdir / "train-after", train_steps, env)
+    rates = [before[0], after[0]]
+    train_rate = sum(rates) / 2
+    ratio = app_rate / train_rate
+    per_cpu = (steps / cpu) / ((before[2] + after[2]) / (before[1] + after[1]))
+    print(
+        f"  hfrl train before / after the app: {rates[0]:.0f} / {rates[1]:.0f} env steps/s "
+        f"(greedy return {before[3]:.0f} / {after[3]:.0f}); app / train = {ratio:.2f} (goal >= "
+        f"0.7: {verdict(ratio >= 0.7)}); per CPU second (the app's whole process, window "
+        f"included) app / train = {per_cpu:.2f} ({load()})"
+    )
+
+
+def run_train_baseline(
+    out: Path, train_steps: int, env: dict[str, str]
+) -> tuple[float, float, int, float]:
+    """``hfrl train preference --env CartPole-v1 --labels 50``: (env steps/s, CPU seconds,
+    env steps, greedy return)."""
+    import json
+    import subprocess
+    import sys
+
     cmd = [sys.executable, "-m", "hfrl", "train", "preference", "--env", "CartPole-v1"]
     cmd += ["--teacher", "oracle", "--labels", "50", "--steps", str(train_steps)]
-    cmd += ["--out", str(train_out), "--no-progress"]
-    print(
-        f"  baseline: `hfrl train preference --env CartPole-v1 --teacher oracle --labels 50 "
-        f"--steps {train_steps}` ({load()})"
-    )
+    cmd += ["--out", str(out), "--no-progress"]
     cpu0 = child_cpu()
     done = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if done.returncode != 0:
         print(done.stderr[-3000:])
         raise SystemExit("hfrl train failed")
-    summary = json.loads((train_out / "summary.json").read_text())
-    train_rate = summary["env_steps"] / summary["train_seconds"]
-    ratio = app_rate / train_rate
-    print(
-        f"  hfrl train: {summary['env_steps']} env steps in {summary['train_seconds']:.0f} s = "
-        f"{train_rate:.0f} steps/s (greedy return {summary['eval_return_mean']:.1f}; process "
-        f"CPU {child_cpu() - cpu0:.0f} s); app / train = {ratio:.2f} (goal >= 0.7: "
-        f"{verdict(ratio >= 0.7)}; {load()})"
-    )
+    summary = json.loads((out / "summary.json").read_text())
+    steps = int(summary["env_steps"])
+    rate = steps / summary["train_seconds"]
+    return rate, child_cpu() - cpu0, steps, float(summary["eval_return_mean"])
 
 
 def bench_pairs(pairs: int) -> None:
