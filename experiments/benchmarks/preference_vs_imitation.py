@@ -31,6 +31,9 @@ Measured (seed 0, shared 2-core machine, 2026-12-01, ``side_by_side_raw.txt``):
   wall, 260.5 s CPU, return -186.9; hfrl SAC 6k steps 103.8 s wall, 69.1 s CPU, return
   -119.6: 3.30x wall, 3.77x CPU, goal met. (8k steps, 13:33 UTC: 95.2 s CPU against 243.5,
   2.56x, return -118.1; before issue 11's changes hfrl's 10k steps took 110 s CPU, 2.5x.)
+- cartpole-1000 (14:16-14:23 UTC, load 4.1 then 1.5): imitation 254.5 s wall, 209.2 s CPU,
+  return 10.4; hfrl PPO 30k steps 29.4 s wall, 29.4 s CPU, return 500.0: 8.65x wall, 7.12x
+  CPU, goal met.
 - throughput (14:14 UTC, load 4.4): imitation 84 pairs/s (124 per CPU s), hfrl 670 pairs/s
   (1011 per CPU s): 8.0x wall, 8.2x CPU.
 """
