@@ -54,8 +54,18 @@ def start_sweep(suite: Path, out: Path) -> subprocess.Popen[bytes]:
         "--no-progress",
     ]
     return subprocess.Popen(
-        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+        cmd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        preexec_fn=_default_sigint,
     )
+
+
+def _default_sigint() -> None:
+    """Give the sweep Ctrl-C's default action, as a terminal does: a test run started in the
+    background by a non-interactive shell inherits SIGINT ignored, and the sweep would keep it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def wait_for(out: Path, n: int, proc: subprocess.Popen[bytes], timeout: float = 90.0) -> None:
