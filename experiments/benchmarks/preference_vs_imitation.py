@@ -34,6 +34,8 @@ Measured (seed 0, shared 2-core machine, 2026-12-01, ``side_by_side_raw.txt``):
 - cartpole-1000 (14:16-14:23 UTC, load 4.1 then 1.5): imitation 254.5 s wall, 209.2 s CPU,
   return 10.4; hfrl PPO 30k steps 29.4 s wall, 29.4 s CPU, return 500.0: 8.65x wall, 7.12x
   CPU, goal met.
+- cartpole-200 (14:51 UTC, load 2.0-2.7): imitation 163.6 s wall, 132.4 s CPU, return 9.8;
+  hfrl PPO 30136 steps 27.3 s wall, 27.3 s CPU, return 500.0: 5.99x wall, 4.85x CPU, met.
 - throughput (14:14 UTC, load 4.4): imitation 84 pairs/s (124 per CPU s), hfrl 670 pairs/s
   (1011 per CPU s): 8.0x wall, 8.2x CPU.
 """
