@@ -209,15 +209,6 @@ class LiveRunLog:
             lengths.append(final[2])
         if not timesteps:
             return None
-        path = save_evaluations(self.folder / EVALUATIONS_FILE, timesteps, results, lengths)
-        if final is not None:
-            with np.load(path) as saved:
-                arrays = dict(saved)
-            np.savez(
-                path,
-                **arrays,
-                final_timesteps=np.asarray([final[0]], dtype=np.int64),
-                final_results=np.asarray([final[1]], dtype=np.float64),
-                final_ep_lengths=np.asarray([final[2]], dtype=np.int64),
-            )
-        return path
+        return save_evaluations(
+            self.folder / EVALUATIONS_FILE, timesteps, results, lengths, final=final
+        )

@@ -66,6 +66,7 @@ def save_evaluations(
     timesteps: Sequence[int],
     results: Sequence[Sequence[float]],
     ep_lengths: Sequence[Sequence[int]],
+    final: tuple[int, Sequence[float], Sequence[int]] | None = None,
 ) -> Path:
     """Greedy evaluations as SB3's ``EvalCallback`` writes ``evaluations.npz``.
 
@@ -74,13 +75,19 @@ def save_evaluations(
         timesteps: env steps at each evaluation.
         results: episode returns of each evaluation (equal counts per evaluation).
         ep_lengths: episode lengths of each evaluation.
+        final: optional (env steps, returns, lengths) of the run's final evaluation, also
+            saved as ``final_timesteps``/``final_results``/``final_ep_lengths``.
     """
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(
-        p,
-        timesteps=np.asarray(timesteps, dtype=np.int64),
-        results=np.asarray(results, dtype=np.float64).reshape(len(timesteps), -1),
-        ep_lengths=np.asarray(ep_lengths, dtype=np.int64).reshape(len(timesteps), -1),
-    )
+    arrays = {
+        "timesteps": np.asarray(timesteps, dtype=np.int64),
+        "results": np.asarray(results, dtype=np.float64).reshape(len(timesteps), -1),
+        "ep_lengths": np.asarray(ep_lengths, dtype=np.int64).reshape(len(timesteps), -1),
+    }
+    if final is not None:
+        arrays["final_timesteps"] = np.asarray([final[0]], dtype=np.int64)
+        arrays["final_results"] = np.asarray([final[1]], dtype=np.float64)
+        arrays["final_ep_lengths"] = np.asarray([final[2]], dtype=np.int64)
+    np.savez(p, **arrays)
     return p

@@ -196,20 +196,12 @@ def _write_evaluations(
 ) -> None:
     """``evaluations.npz``: the curve's evaluations (the final one too when its episode count
     matches theirs, the only row when there were none), and the final one as ``final_*``."""
-    import numpy as np
 
     from hfrl.training.logs import save_evaluations
 
     rows = list(curve)
     if not rows or len(final[1]) == len(rows[0][1]):
         rows.append(final)
-    saved = save_evaluations(path, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
-    with np.load(saved) as data:
-        arrays = dict(data)
-    np.savez(
-        saved,
-        **arrays,
-        final_timesteps=np.asarray([final[0]], dtype=np.int64),
-        final_results=np.asarray([final[1]], dtype=np.float64),
-        final_ep_lengths=np.asarray([final[2]], dtype=np.int64),
+    save_evaluations(
+        path, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], final=final
     )
