@@ -46,8 +46,9 @@ class SpySource(TeacherLabels):
         super().request(pairs)
 
 
-def cartpole(**kw) -> PreferenceAgent:
-    cfg = PreferenceConfig(
+def fast_config(**kw) -> PreferenceConfig:
+    """A config small enough for unit tests: 2 envs, short clips, one PPO epoch."""
+    return PreferenceConfig(
         device="cpu",
         n_envs=2,
         segment_length=10,
@@ -55,7 +56,10 @@ def cartpole(**kw) -> PreferenceAgent:
         learner_kwargs={"n_steps": 64, "batch_size": 64, "n_epochs": 1},
         **kw,
     )
-    return PreferenceAgent("CartPole-v1", config=cfg, seed=3)
+
+
+def cartpole(**kw) -> PreferenceAgent:
+    return PreferenceAgent("CartPole-v1", config=fast_config(**kw), seed=3)
 
 
 def test_registry_and_protocol():
@@ -322,14 +326,7 @@ def test_labels_that_all_tie_leave_the_learners_reward_at_zero():
 
 
 def test_a_learner_explores_on_state_entropy_while_every_label_ties():
-    cfg = PreferenceConfig(
-        device="cpu",
-        n_envs=2,
-        segment_length=10,
-        reward_train=FAST_REWARD,
-        learner_kwargs={"n_steps": 64, "batch_size": 64, "n_epochs": 1},
-    )
-    agent = PreferenceAgent("Acrobot-v1", config=cfg, seed=0)
+    agent = PreferenceAgent("Acrobot-v1", config=fast_config(), seed=0)
     agent.learn(512, make_teacher("oracle", "Acrobot-v1", 0), labels=4)
     assert agent.fits >= 1 and not agent.labels.decisive()  # no random clip reached the goal
     assert agent.reward.explore is not None and not agent.reward.trained
