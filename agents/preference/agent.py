@@ -439,13 +439,8 @@ class PreferenceAgent:
             self._calibrate()
             self.reward.trained = True
             self.reward.refresh()
-        elif self.model is not None and self.reward.explore is None:
-            # Every answer so far is "equal" (Acrobot's, MountainCar's clips under the reward
-            # oracle): the fit is a constant plus noise that normalising would blow up to a
-            # unit-variance reward. Until a label prefers a clip the learner explores on
-            # PEBBLE's state entropy instead, so some clip reaches the goal and gets asked.
-            self.reward.explore = pretraining_reward(self.model, cfg.entropy_k, self.device)
-            self._tie_exploration = True
+        else:
+            self._start_tie_exploration()
         self.fits += 1
         self._unfitted = 0
         if self.model is not None and self.config.relabel_buffer and is_off_policy(self.model):
@@ -453,6 +448,19 @@ class PreferenceAgent:
             stats["relabelled"] = relabel_replay_buffer(self.model, self.reward, chunk)
         self.last_fit = stats
         return stats
+
+    def _start_tie_exploration(self) -> None:
+        """Explore on PEBBLE's state entropy while every label so far is "equal".
+
+        Acrobot's and MountainCar's clips under the reward oracle all tie: the fit is then a
+        constant plus noise that normalising would blow up to a unit-variance reward. Until a
+        label prefers a clip the learner explores instead, so some clip reaches the goal and
+        gets asked.
+        """
+        if self.model is None or self.reward.explore is not None:
+            return
+        self.reward.explore = pretraining_reward(self.model, self.config.entropy_k, self.device)
+        self._tie_exploration = True
 
     def _stop_tie_exploration(self) -> None:
         """End the state-entropy reward started while every label was "equal"."""
@@ -686,6 +694,8 @@ class PreferenceAgent:
         )
         for key in ("env_steps", "episodes", "labels_requested", "fits"):
             setattr(agent, key, int(state[key]))
+        if agent.fits and not agent.labels.decisive():
+            agent._start_tie_exploration()  # saved while every label was "equal"
         return agent
 
 

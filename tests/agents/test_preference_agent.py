@@ -332,3 +332,15 @@ def test_a_learner_explores_on_state_entropy_while_every_label_ties():
     assert agent.reward.explore is not None and not agent.reward.trained
     clip = next(iter(agent.labels)).left
     assert np.any(agent.reward(clip.obs, clip.actions) > 0)  # distances to recent states
+
+
+def test_tie_exploration_survives_a_save_and_load(tmp_path):
+    agent = PreferenceAgent("Acrobot-v1", config=fast_config(), seed=0)
+    agent.learn(512, make_teacher("oracle", "Acrobot-v1", 0), labels=4)
+    assert agent.reward.explore is not None and not agent.labels.decisive()
+    agent.save(tmp_path / "agent")
+    loaded = PreferenceAgent.load(tmp_path / "agent")
+    assert loaded.reward.explore is not None and not loaded.reward.trained
+    loaded.learn(256, make_teacher("oracle", "Acrobot-v1", 0), labels=0)
+    clip = next(iter(loaded.labels)).left
+    assert np.any(loaded.reward(clip.obs, clip.actions) > 0)  # distances to recent states
