@@ -23,12 +23,15 @@ from hfrl.envs.experts import get_expert
 from hfrl.errors import HfrlError
 from hfrl.teachers.presets import make_teacher
 from hfrl.teachers.progress import (
+    POTENTIALS,
     ProgressPotential,
     ProgressTeacher,
     ProgressTeacherConfig,
     acrobot_potential,
     acrobot_tip_height,
+    mountain_car_energy_potential,
     mountain_car_potential,
+    mountain_car_swing_reaches_flag,
     potential_for,
     shaped_rewards,
 )
@@ -79,12 +82,37 @@ def test_reaching_the_goal_beats_turning_back_from_the_same_state():
 
 def test_potentials_are_scaled_floor_0_goal_100():
     assert mountain_car_potential(np.array([[-np.pi / 6, 0.0]]))[0] == pytest.approx(0.0)
-    assert mountain_car_potential(np.array([[0.5, 0.0]]))[0] == pytest.approx(100.0)
+    assert mountain_car_energy_potential(np.array([[0.5, 0.0]]))[0] == pytest.approx(100.0)
+    goal = POTENTIALS["MountainCar-v0"].absorbing
+    assert mountain_car_potential(np.array([[0.5, 0.0]]))[0] == pytest.approx(goal)
+    assert goal == pytest.approx(100.0 + 2 * np.pi / np.sqrt(3 * 0.0025))
     hanging = np.array([[1.0, 0.0, 1.0, 0.0, 0.0, 0.0]])
     upright = np.array([[-1.0, 0.0, 1.0, 0.0, 0.0, 0.0]])
     assert acrobot_potential(hanging)[0] == pytest.approx(0.0)
     assert acrobot_potential(upright)[0] == pytest.approx(100.0)
     assert acrobot_tip_height(upright)[0] == pytest.approx(2.0)
+
+
+def test_the_swing_that_reaches_the_flag_is_told_from_the_one_that_rolls_back():
+    # position, velocity; the expert's half-swings to the flag (simulated when written): 0 / 2 /
+    # 1 (left, then back up) / 3 / 0 (from the left wall) / 0 (past the point of no return).
+    states = [
+        (-0.5, 0.045),
+        (-0.5, 0.02),
+        (-0.3, -0.03),
+        (-0.5, -0.002),
+        (-1.2, 0.0),
+        (0.45, 0.001),
+    ]
+    made_it = mountain_car_swing_reaches_flag(np.array(states))
+    assert made_it.tolist() == [True, False, True, False, True, True]
+    # At one energy, the car swinging up the left hill (it comes back with enough) beats the
+    # one rolling up the right hill too slowly (it must swing back first).
+    left, right = np.array([[-0.45, -0.03]]), np.array([[-0.45, 0.03]])
+    assert mountain_car_energy_potential(left) == pytest.approx(
+        mountain_car_energy_potential(right)
+    )
+    assert mountain_car_potential(left)[0] > mountain_car_potential(right)[0]
 
 
 def test_noise_models_apply_on_top():
@@ -184,25 +212,35 @@ def held_out_agreement(env_id: str, pairs: int, cap: int, nudges: int, *teachers
         better = LEFT if values[0] > values[1] else RIGHT
         counted += 1
         agree += [t.compare(clips[0], clips[1]).label == better for t in teachers]
-    assert counted >= pairs // 2
+    assert counted >= 0.4 * pairs, counted  # enough starts gave a clear pair
     return list(agree / counted)
 
 
-def test_progress_teacher_agrees_with_the_mountain_car_expert():
-    """Measured 0.884 on this sample (155 clear pairs); on 1769 clear pairs from six samples
-    (this generator, seeds 123, 456, 1-4) 0.908 ± 0.007. The issue's goal is 0.9: checked at
-    the floor this sample reaches, 0.88 (no smooth Φ of energy, height and velocity tried
-    did better: the expert's steps to the goal jump by a whole swing across energy levels)."""
+def test_progress_teacher_agrees_with_the_mountain_car_expert_more_than_energy_alone():
+    """Measured 0.939 on this sample (1000 starts, 493 clear pairs), energy alone 0.903; on
+    eight fresh samples of 1000 starts (this generator, seeds 100-107; 4167 clear pairs)
+    0.940 ± 0.011 and energy alone 0.912 ± 0.011; on 23 samples of 300 starts (seeds 456,
+    1-22; 3495 clear pairs) 0.930 ± 0.022 and 0.906 ± 0.025. The issue's goal is 0.9. The
+    swing term is what lifts it: energy misjudges a car rolling up the right hill too slowly
+    (it needs another swing) against one with less energy swinging up the left hill."""
     teacher = make_teacher("progress", "MountainCar-v0", seed=0)
-    assert held_out_agreement("MountainCar-v0", 300, 400, 0, teacher)[0] >= 0.88
+    energy = ProgressTeacher(ProgressPotential(mountain_car_energy_potential, 100.0))
+    progress, energy_alone = held_out_agreement("MountainCar-v0", 1000, 400, 0, teacher, energy)
+    assert progress >= 0.90 and progress > energy_alone, (progress, energy_alone)
 
 
 def test_progress_teacher_agrees_with_the_acrobot_expert_more_than_tip_height():
-    """Measured: energy 0.891, tip height 0.848 on this sample (92 clear pairs); on 688 clear
-    pairs from four samples 0.891 ± 0.012 and 0.844. Not the reference's noise: the expert's
-    value from 7 and from 31 nudged starts order 98.5% of clear pairs alike. The issue's goal
-    is 0.9: checked at the floor reached, 0.88 (mixes of energy and tip height, powers of the
-    energy and other caps were no better)."""
+    """Measured: energy 0.891, tip height 0.848 on this sample (92 clear pairs); on 17 fresh
+    samples of 150 starts (seeds 456, 1-16; 1682 clear pairs) 0.899 ± 0.031, and 0.884 and
+    0.893 on two samples of about 2500 starts (1980 and 2022 clear pairs, made with a
+    vectorised copy of this generator). Not the reference's noise: the expert's value from 7
+    and from 31 nudged starts order 98.5% of clear pairs alike. The issue's goal is 0.9, not
+    reached: checked at the floor reached, 0.88. The expert's time to the goal at one energy is
+    chaotic (it sometimes whirls the lower link while the upper one hangs); mixes of energy
+    and tip height, powers of the energy, other caps, a penalty on energy past upright's, the
+    tip's velocity, link speeds, the share of energy in the elbow or in the fast normal mode,
+    and a k-nearest-neighbour fit of the expert's value on the state were no better on fresh
+    samples."""
     progress = make_teacher("progress", "Acrobot-v1", 0)
     tip = ProgressTeacher(ProgressPotential(lambda o: 50 * acrobot_tip_height(o), 100.0))
     energy, tip_height = held_out_agreement("Acrobot-v1", 150, 1000, 6, progress, tip)
