@@ -162,18 +162,24 @@ class LearnedRewardVecEnv(VecEnvWrapper):
         """``reward_fn`` is called with (obs, actions, next_obs, dones)."""
         self._last_obs: np.ndarray | None = None
         self._actions: np.ndarray | None = None
-        self._true_returns = np.zeros(self.num_envs, dtype=np.float64)
-        self._learned_returns = np.zeros(self.num_envs, dtype=np.float64)
-        self._lengths = np.zeros(self.num_envs, dtype=np.int64)
+        n = self.num_envs
+        # per-env tallies as Python floats/ints: a step touches each once in the loop that
+        # fills the infos anyway, where numpy would add a few array calls per step
+        self._true_returns = [0.0] * n
+        self._learned_returns = [0.0] * n
+        self._steps = 0
+        """Vectorised steps taken; an episode's length is ``_steps - _starts[i]``."""
+        self._starts = [0] * n
         self._t_start = time.time()
 
     def reset(self) -> VecEnvObs:
         """Reset all envs and remember the first observations."""
         obs = self.venv.reset()
-        self._last_obs = np.asarray(obs).copy()
-        self._true_returns[:] = 0.0
-        self._learned_returns[:] = 0.0
-        self._lengths[:] = 0
+        self._last_obs = np.array(obs, copy=True)
+        n = self.num_envs
+        self._true_returns = [0.0] * n
+        self._learned_returns = [0.0] * n
+        self._starts = [self._steps] * n
         return obs
 
     def step_async(self, actions: np.ndarray) -> None:
@@ -192,46 +198,50 @@ class LearnedRewardVecEnv(VecEnvWrapper):
 
     def step_wait(self) -> VecEnvStepReturn:
         """Step, score the batch in one call, and keep the true reward in the infos."""
-        if self._last_obs is None or self._actions is None:
+        last_obs, actions = self._last_obs, self._actions
+        if last_obs is None or actions is None:
             raise RuntimeError("call reset() before step() on LearnedRewardVecEnv")
         obs, true_rewards, dones, infos = self.venv.step_wait()
         dones = np.asarray(dones, dtype=bool)
         if self.takes_next_obs:
-            scored = self.reward_fn(
-                self._last_obs, self._actions, self._next_obs(obs, dones, infos), dones
-            )
+            scored = self.reward_fn(last_obs, actions, self._next_obs(obs, dones, infos), dones)
         else:
-            scored = self.reward_fn(self._last_obs, self._actions, dones)
+            scored = self.reward_fn(last_obs, actions, dones)
         learned = np.asarray(scored, dtype=np.float32).reshape(-1)
         if learned.shape != (self.num_envs,):
             raise ValueError(
                 f"reward_fn returned shape {learned.shape}; expected ({self.num_envs},)"
             )
-        true_list = np.asarray(true_rewards, dtype=np.float64).tolist()
+        true_list = np.asarray(true_rewards).tolist()  # float() below, as float64 would
+        learned_list = learned.tolist()
+        true_returns, learned_returns = self._true_returns, self._learned_returns
         # infos are fresh dicts each step: filled in place (plain floats, one conversion each)
-        for i, (info, learned_r) in enumerate(zip(infos, learned.tolist(), strict=True)):
-            true_list[i] = info["true_reward"] = float(info.get("true_reward", true_list[i]))
-            info["learned_reward"] = learned_r
-        self._true_returns += true_list
-        self._learned_returns += learned
-        self._lengths += 1
-        if not dones.any():
-            self._last_obs = np.array(obs, copy=True)
-            return obs, learned, dones, infos
-        for i in np.flatnonzero(dones):
+        for i, info in enumerate(infos):
+            r = info["true_reward"] = float(info.get("true_reward", true_list[i]))
+            info["learned_reward"] = learned_r = learned_list[i]
+            true_returns[i] += r
+            learned_returns[i] += learned_r
+        self._steps += 1
+        self._last_obs = np.array(obs, copy=True)
+        if True in dones.tolist():
+            self._end_episodes(dones, infos)
+        return obs, learned, dones, infos
+
+    def _end_episodes(self, dones: np.ndarray, infos: list[dict]) -> None:
+        """Write the ended episodes' true and learned returns into their infos; restart them."""
+        for i in np.flatnonzero(dones).tolist():
             info = infos[i]
-            info.setdefault("true_episode_return", float(self._true_returns[i]))
-            info["learned_episode_return"] = float(self._learned_returns[i])
+            true_return = self._true_returns[i]
+            info.setdefault("true_episode_return", true_return)
+            info["learned_episode_return"] = self._learned_returns[i]
             info.setdefault(
                 "episode",
                 {
-                    "r": float(self._true_returns[i]),
-                    "l": int(self._lengths[i]),
+                    "r": true_return,
+                    "l": self._steps - self._starts[i],
                     "t": round(time.time() - self._t_start, 6),
                 },
             )
-        self._true_returns[dones] = 0.0
-        self._learned_returns[dones] = 0.0
-        self._lengths[dones] = 0
-        self._last_obs = np.asarray(obs).copy()
-        return obs, learned, dones, infos
+            self._true_returns[i] = 0.0
+            self._learned_returns[i] = 0.0
+            self._starts[i] = self._steps

@@ -34,28 +34,13 @@ __all__ = [
 ]
 
 
-class _EpisodeTrace:
-    """The last ``length`` steps of one env's current episode."""
-
-    def __init__(self, length: int) -> None:
-        self.obs: deque[np.ndarray] = deque(maxlen=length)
-        self.actions: deque[np.ndarray] = deque(maxlen=length)
-        self.rewards: deque[float] = deque(maxlen=length)
-        self.frames: deque[np.ndarray] = deque(maxlen=length)
-        self.t = 0
-        """Steps taken in the episode."""
-        self.since_cut = 0
-        """Steps since the last emitted clip."""
-
-    def clear(self) -> None:
-        for d in (self.obs, self.actions, self.rewards, self.frames):
-            d.clear()
-        self.t = 0
-        self.since_cut = 0
-
-
 class SegmentRecorder(VecEnvWrapper):
     """Record clips of ``length`` steps from every sub-env and hand them to ``sink``.
+
+    The steps live in ring buffers of ``length`` rows shared by all sub-envs (every sub-env
+    takes one step per vectorised step, so one cursor serves them all): a step costs one
+    array write each for the observations, actions and true rewards, and per-env Python work
+    happens only on the steps that end an episode or complete a clip.
 
     Args:
         venv: The vectorised env (true reward in its rewards or ``info["true_reward"]``).
@@ -88,28 +73,67 @@ class SegmentRecorder(VecEnvWrapper):
         self.keep_frames = keep_frames
         self.enabled = True
         """Set False to step without recording."""
-        self._traces = [_EpisodeTrace(length) for _ in range(self.num_envs)]
-        self._episodes = np.zeros(self.num_envs, dtype=np.int64)
+        n = self.num_envs
+        self._steps = 0
+        """Steps recorded so far (all sub-envs together step once): the ring cursor."""
+        self._start = np.zeros(n, dtype=np.int64)
+        """``_steps`` when each sub-env's episode began."""
+        self._cut = np.zeros(n, dtype=np.int64)
+        """``_steps`` at each sub-env's last emitted clip (or episode start)."""
+        self._next_full = length
+        """The first ``_steps`` at which some sub-env completes a clip: ``min(_cut) + length``."""
+        self._obs: np.ndarray | None = None
+        """Ring (length, n_envs, *obs_shape); row ``_steps % length`` holds the pending obs."""
+        self._act: np.ndarray | None = None
+        """Ring (length, n_envs, *action_shape); row ``_steps % length`` the pending actions."""
+        self._rew = np.zeros((length, n), dtype=np.float64)
+        """Ring of true rewards."""
+        self._has_actions = False
+        self._frame_traces: list[deque[np.ndarray]] = [deque(maxlen=length) for _ in range(n)]
+        self._episodes = np.zeros(n, dtype=np.int64)
         self._episode_counter = 0
-        self._last_obs: np.ndarray | None = None
-        self._frames: list[np.ndarray] | None = None
-        self._actions: np.ndarray | None = None
+        self._frames: list[np.ndarray | None] | None = None
         self.emitted = 0
         """Clips emitted so far."""
 
     def reset(self) -> VecEnvObs:
         """Reset every env; clips in progress are dropped."""
         obs = self.venv.reset()
-        self._last_obs = np.asarray(obs).copy()
-        for i, tr in enumerate(self._traces):
-            tr.clear()
+        self._start[:] = self._steps
+        self._cut[:] = self._steps
+        self._next_full = self._steps + self.length
+        for i, frames in enumerate(self._frame_traces):
+            frames.clear()
             self._episodes[i] = self._new_episode()
+        self._put_obs(obs)
         self._frames = self._render() if self.keep_frames else None
         return obs
 
     def _new_episode(self) -> int:
         self._episode_counter += 1
         return self._episode_counter - 1
+
+    @staticmethod
+    def _ring(ring: np.ndarray | None, value: np.ndarray, length: int) -> np.ndarray:
+        """``ring`` if it holds rows like ``value``; else a new ring (old rows kept, dtype
+        promoted) for a first call or another dtype."""
+        if ring is not None and ring.dtype == value.dtype and ring.shape[1:] == value.shape:
+            return ring
+        if ring is not None and ring.shape[1:] != value.shape:
+            raise ValueError(f"SegmentRecorder: rows of shape {value.shape} after {ring.shape[1:]}")
+        dtype = value.dtype if ring is None else np.result_type(ring, value)
+        new = np.zeros((length, *value.shape), dtype=dtype)
+        if ring is not None:
+            new[:] = ring
+        return new
+
+    def _put_obs(self, obs: VecEnvObs) -> None:
+        """Keep the observations the next actions are taken in (row ``_steps % length``)."""
+        obs = np.asarray(obs)
+        ring = self._obs
+        if ring is None or ring.dtype != obs.dtype or ring.shape[1:] != obs.shape:
+            ring = self._obs = self._ring(ring, obs, self.length)
+        ring[self._steps % self.length] = obs
 
     def _render(self) -> list[np.ndarray | None] | None:
         k = self.frame_envs
@@ -124,60 +148,75 @@ class SegmentRecorder(VecEnvWrapper):
 
     def step_async(self, actions: np.ndarray) -> None:
         """Remember the actions sent to the env."""
-        self._actions = np.asarray(actions).copy()
+        a = np.asarray(actions)
+        ring = self._act
+        if ring is None or ring.dtype != a.dtype or ring.shape[1:] != a.shape:
+            ring = self._act = self._ring(ring, a, self.length)
+        ring[self._steps % self.length] = a
+        self._has_actions = True
         self.venv.step_async(actions)
 
     def step_wait(self) -> VecEnvStepReturn:
-        """Step, append each env's transition to its trace and emit finished clips."""
+        """Step, write the transitions into the rings and emit finished clips."""
         obs, rewards, dones, infos = self.venv.step_wait()
-        if self.enabled and self._last_obs is not None and self._actions is not None:
-            for i in range(self.num_envs):
-                self._record(i, rewards[i], bool(dones[i]), infos[i])
-        self._last_obs = np.asarray(obs).copy()
+        if self.enabled and self._has_actions and self._obs is not None:
+            self._record(rewards, dones, infos)
+        self._put_obs(obs)
         if self.keep_frames:
             self._frames = self._render()
         return obs, rewards, dones, infos
 
-    def _record(self, i: int, reward: float, done: bool, info: dict) -> None:
-        tr = self._traces[i]
-        tr.obs.append(self._last_obs[i])
-        tr.actions.append(self._actions[i])
-        tr.rewards.append(float(info.get("true_reward", reward)))
-        if self._frames is not None and self._frames[i] is not None:
-            tr.frames.append(self._frames[i])
-        tr.t += 1
-        tr.since_cut += 1
-        if done:
-            if not info.get("TimeLimit.truncated", False):
-                self._emit(i, tr.since_cut, terminated=True)
-            elif tr.t >= self.length:
-                self._emit(i, self.length, terminated=False)
-            tr.clear()
-            self._episodes[i] = self._new_episode()
-        elif tr.since_cut == self.length:
-            self._emit(i, self.length, terminated=False)
+    def _record(self, rewards: np.ndarray, dones: np.ndarray, infos: list[dict]) -> None:
+        """Write one step of every sub-env; emit the clips it ends."""
+        length, steps = self.length, self._steps
+        self._rew[steps % length] = [
+            info.get("true_reward", r)
+            for info, r in zip(infos, np.asarray(rewards).tolist(), strict=True)
+        ]
+        frames = self._frames
+        if frames is not None:
+            for trace, frame in zip(self._frame_traces, frames, strict=True):
+                if frame is not None:
+                    trace.append(frame)
+        self._steps = steps = steps + 1
+        ended = np.asarray(dones, dtype=bool)
+        if steps < self._next_full and True not in ended.tolist():
+            return
+        full = self._cut == steps - length
+        for i in np.flatnonzero(ended | full).tolist():
+            if ended[i]:
+                if not infos[i].get("TimeLimit.truncated", False):
+                    self._emit(i, steps - int(self._cut[i]), terminated=True)
+                elif steps - int(self._start[i]) >= length:
+                    self._emit(i, length, terminated=False)
+                self._start[i] = self._cut[i] = steps
+                self._frame_traces[i].clear()
+                self._episodes[i] = self._new_episode()
+            else:
+                self._emit(i, length, terminated=False)
+        self._next_full = int(self._cut.min()) + length
 
     def _emit(self, i: int, n: int, terminated: bool) -> None:
-        tr = self._traces[i]
-        obs = np.stack(list(tr.obs)[-n:])
-        actions = np.stack([np.asarray(a) for a in list(tr.actions)[-n:]])
+        """Hand env ``i``'s last ``n`` steps to the sink as a clip."""
+        self._cut[i] = self._steps
         frames = None
         if self.keep_frames:
-            if len(tr.frames) < n:  # a sub-env that is not rendered: no clip to show
-                tr.since_cut = 0
+            trace = self._frame_traces[i]
+            if len(trace) < n:  # a sub-env that is not rendered: no clip to show
                 return
-            frames = np.stack(list(tr.frames)[-n:])
+            frames = np.stack(list(trace)[-n:])
+        rows = np.arange(self._steps - n, self._steps) % self.length
+        assert self._obs is not None and self._act is not None
         seg = Segment(
-            obs=obs,
-            actions=actions,
-            true_rewards=np.asarray(list(tr.rewards)[-n:], dtype=np.float64),
+            obs=self._obs[rows, i],
+            actions=self._act[rows, i],
+            true_rewards=self._rew[rows, i],
             env_id=self.env_id,
             episode=int(self._episodes[i]),
-            start_step=tr.t - n,
+            start_step=self._steps - int(self._start[i]) - n,
             terminated=terminated,
             frames=frames,
         )
-        tr.since_cut = 0
         self.emitted += 1
         self.sink(seg)
 
