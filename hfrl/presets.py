@@ -268,6 +268,14 @@ PRESETS: tuple[PresetRow, ...] = (
         "slow check: 200 labels, 100k steps: -82.5 / -79.4 / -81.5 (seeds 0-2; while every "
         "label ties the learner explores on state entropy, PreferenceAgent.fit_reward)",
     ),
+    PresetRow(
+        "preference",
+        "LunarLander-v3",
+        {"learner": "ppo"},
+        "rl-zoo's PPO (learners.learner_preset: 16 envs, n_steps 1024, γ 0.999); "
+        "experiments/benchmarks/preference_goals.py lunarlander: 1000 labels, 1M steps; "
+        "rl-zoo's DQN at 1e5 steps reached 171 at 60k then collapsed to -108 (seed 0)",
+    ),
     # ------------------------------------------------- default simulated teachers
     *(
         PresetRow(agent, "*", {"teacher": teacher}, why)

@@ -119,3 +119,22 @@ def test_hfrl_train_runs_the_table_and_its_config_json_says_so(tmp_path):
     assert written["agent_config_sources"] == {"learning_rate": FROM_USER}
     assert written["agent_config"]["learning_rate"] == 0.5
     assert summary["agent_config_sources"] == written["agent_config_sources"]
+
+
+@pytest.mark.parametrize(
+    "env_id", sorted({r.env for r in PRESETS if r.agent == "preference" and r.env != "*"})
+)
+def test_every_preference_rows_learner_builds_with_its_preset(env_id):
+    """Each preference row's learner takes its tuned preset (no misspelt SB3 argument)."""
+    from hfrl.agents.preference.learners import build_learner, learner_preset
+    from hfrl.envs.make import make
+    from stable_baselines3.common.vec_env import DummyVecEnv
+
+    if env_id.startswith("LunarLander"):
+        pytest.importorskip("Box2D")
+    name = str(preset("preference", env_id)["learner"])
+    kwargs = learner_preset(name, env_id)
+    venv = DummyVecEnv([lambda: make(env_id, render_mode=None)] * int(kwargs.get("n_envs", 1)))
+    model = build_learner(name, venv, kwargs, seed=0, device="cpu", total_steps=1000)
+    assert model.n_envs == venv.num_envs
+    venv.close()

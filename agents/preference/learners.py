@@ -117,6 +117,16 @@ def learner_preset(name: str, env_id: str) -> dict[str, Any]:
                 "use_sde": True,
                 "sde_sample_freq": 4,
             }
+        if env_id == "LunarLander-v3":
+            return {  # rl-zoo's ppo.yml LunarLander (tuned at 1e6 steps)
+                "n_envs": 16,
+                "n_steps": 1024,
+                "batch_size": 64,
+                "gae_lambda": 0.98,
+                "gamma": 0.999,
+                "n_epochs": 4,
+                "ent_coef": 0.01,
+            }
         return {"n_envs": 8, "n_steps": 128, "batch_size": 256, "n_epochs": 10}
     if name == "a2c":
         return {"policy": "CnnPolicy", "n_envs": 16, "ent_coef": 0.01} if atari else {"n_envs": 8}
@@ -144,6 +154,21 @@ def learner_preset(name: str, env_id: str) -> dict[str, Any]:
             "gradient_steps": 8,
             "exploration_fraction": 0.2,
             "exploration_final_eps": 0.07,
+            "policy_kwargs": {"net_arch": [256, 256]},
+        }
+    if name == "dqn" and env_id == "LunarLander-v3":
+        return {  # rl-zoo's dqn.yml LunarLander (tuned at 1e5 steps)
+            "n_envs": 1,
+            "learning_rate": 6.3e-4,
+            "batch_size": 128,
+            "buffer_size": 50_000,
+            "learning_starts": 0,
+            "gamma": 0.99,
+            "target_update_interval": 250,
+            "train_freq": 4,
+            "gradient_steps": -1,
+            "exploration_fraction": 0.12,
+            "exploration_final_eps": 0.1,
             "policy_kwargs": {"net_arch": [256, 256]},
         }
     return {"n_envs": 1} if name == "dqn" else {}

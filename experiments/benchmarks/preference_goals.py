@@ -14,7 +14,7 @@ load 2.0, the slow test tier beside it): preference SAC 237.8 in 676 s, SAC on t
 reward 122.9 in 459 s: met at this reduced budget (both far from converged). LunarLander:
 not run yet.
 
-    python experiments/benchmarks/preference_goals.py lunarlander [--steps 300000] [--labels 1000]
+    python experiments/benchmarks/preference_goals.py lunarlander [--steps 1000000] [--labels 1000] [--true-reward]
     python experiments/benchmarks/preference_goals.py hopper [--steps 100000] [--labels 700]
 """
 
@@ -29,6 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from preference_common import run_preference, run_true_reward
 
+from hfrl.presets import preset
+
 LUNAR_GOAL = 100.0
 """LunarLander-v3: 200 is solved; the issue asks for 100 with at most 1000 labels."""
 
@@ -40,10 +42,15 @@ def main() -> int:
     p.add_argument("--labels", type=int)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--eval-episodes", type=int, default=10)
+    p.add_argument(
+        "--true-reward",
+        action="store_true",
+        help="lunarlander: also train the same learner on the true reward at the same steps",
+    )
     args = p.parse_args()
     load = os.getloadavg()[0]
     if args.case == "lunarlander":
-        steps, labels = args.steps or 300_000, args.labels or 1000
+        steps, labels = args.steps or 1_000_000, args.labels or 1000
         if labels > 1000:
             p.error("the goal is for at most 1000 labels")
         r = run_preference(
@@ -53,9 +60,18 @@ def main() -> int:
         print(
             f"LunarLander-v3, {labels} labels, {r.env_steps} steps, seed {args.seed}: return "
             f"{r.greedy_return:.1f}, wall {r.wall_seconds:.0f} s (CPU {r.cpu_seconds:.0f} s, "
-            f"load {load:.1f}); goal >= {LUNAR_GOAL:.0f}: "
-            + ("MET" if gap <= 0 else f"NOT MET (gap {gap:.1f})")
+            f"load {os.getloadavg()[0]:.1f}); goal >= {LUNAR_GOAL:.0f}: "
+            + ("MET" if gap <= 0 else f"NOT MET (gap {gap:.1f})"),
+            flush=True,
         )
+        if args.true_reward:
+            learner = str(preset("preference", "LunarLander-v3").get("learner", "auto"))
+            t = run_true_reward("LunarLander-v3", steps, args.seed, learner, args.eval_episodes)
+            print(
+                f"  {learner} on the true reward, {t.env_steps} steps: return "
+                f"{t.greedy_return:.1f}, wall {t.wall_seconds:.0f} s (CPU {t.cpu_seconds:.0f} s, "
+                f"load {os.getloadavg()[0]:.1f})"
+            )
         return 0
     steps, labels = args.steps or 100_000, args.labels or 700
     if labels > 700:
