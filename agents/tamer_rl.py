@@ -18,6 +18,18 @@ Two settings (``setting``):
 * ``simultaneous`` (Knox & Stone 2012): the combination acts from the first step and the
   ratings keep training Ĥ while RL learns (in the first K episodes only when K > 0).
 
+Three settings protect and reuse what Ĥ knows when RL starts (issue 16's measurements on
+MountainCar-v0 are in ``experiments/results/tamer_rl/candidates.md``):
+
+* ``q_init_from_h`` c: when Ĥ freezes, Q's weights gain c·Ĥ's (Knox & Stone 2010's
+  Q-value initialisation from Ĥ), so SARSA(λ) starts its RL phase preferring Ĥ's actions.
+* ``beta_schedule="until-matched"``: the combination acts and learns from the env reward,
+  but the greedy policy stays Ĥ's until the combination's env returns match those of the
+  episodes TAMER acted in, and goes back to Ĥ's when they fall behind.
+* ``value_step_size``: a shared value baseline, Q(s, a) = V(s) + A_a(s), so an untried
+  action loses the optimistic start with its tried neighbours (measured: worse on
+  MountainCar; off by default).
+
 β0 and its decay per combination are in :data:`BETA_DEFAULTS`. The papers' forms are kept
 (control sharing's β is a probability, min(β, 1)); their numeric values for β were not
 found by this implementation, so the defaults are this suite's, chosen on MountainCar-v0
@@ -56,6 +68,10 @@ SETTINGS = ("sequential", "simultaneous")
 
 RL_STARTS = ("first-step", "after-ratings")
 """When SARSA(λ) starts in the sequential setting (see ``TamerRLConfig.rl_start``)."""
+
+BETA_SCHEDULES = ("per-episode", "until-matched")
+"""How Ĥ's weight changes (see ``TamerRLConfig.beta_schedule``): ``until-matched`` gives the
+greedy policy an unbounded β (Ĥ's argmax) until the env reward shows the learner has caught up."""
 
 SEQUENTIAL_RATING_EPISODES = 5
 """K when the sequential setting does not name it (the issue's 5 rated episodes)."""
@@ -111,6 +127,28 @@ class TamerRLConfig:
     """SARSA(λ): ``accumulating`` or ``replacing`` traces."""
     initial_q: float = 0.0
     """SARSA(λ): Q before learning (0: optimistic on MountainCar's -1 per step)."""
+    value_step_size: float = 0.0
+    """Shared value baseline: Q(s, a) = V(s) + A_a(s) with V = u·φ learnt by the same TD
+    error at this step size (its own trace, shared by the actions); 0: no baseline, plain
+    Q = w_a·φ. V moves every action's value at a visited state, so an untried action no
+    longer keeps the optimistic start its tried neighbours lost."""
+    q_init_from_h: float = 0.0
+    """c: when Ĥ freezes (the last rated episode ends, sequential setting) Q's weights gain
+    c · Ĥ's, so Q(s, a) starts its RL phase at Q(s, a) + c · Ĥ(s, a) (Knox & Stone 2010's
+    Q-value initialisation from Ĥ); 0: off."""
+    beta_schedule: str = "per-episode"
+    """``per-episode``: the combination acts from the RL start with β0 · decay^e.
+    ``until-matched``: the combination acts and learns as under ``per-episode``, but the
+    greedy policy stays Ĥ's (TAMER's rule) until each of the combination's last
+    ``match_window`` env returns is at least the mean return of the last ``match_window``
+    episodes TAMER acted in (the rated ones, with ``rl_start="after-ratings"``); the test is
+    re-made after every episode, so Ĥ takes the greedy policy back when the learner falls
+    behind. With no episode of TAMER's to compare with, the combination's greedy policy is
+    used once it has ``match_window`` episodes."""
+    match_window: int = 4
+    """``until-matched``: the combination's episodes that must each match (and TAMER's
+    episodes averaged, up to this many). MountainCar pilots (seeds 0-8): 4 and 7 gave the
+    same held episodes; 5 let one unready takeover through on seed 5."""
     h_step_size: float = 1e-2
     """Ĥ: TAMER's step size per feature (:class:`~hfrl.agents.tamer.TamerConfig`)."""
     delay_min: float = 0.2
@@ -139,6 +177,15 @@ class TamerRLConfig:
             raise HfrlError(f"beta must be >= 0, got {self.beta}")
         if self.beta_decay is not None and not (0.0 <= self.beta_decay <= 1.0):
             raise HfrlError(f"beta_decay must lie in [0, 1], got {self.beta_decay}")
+        if self.beta_schedule not in BETA_SCHEDULES:
+            raise HfrlError(
+                f"beta_schedule must be one of {', '.join(BETA_SCHEDULES)}, "
+                f"got {self.beta_schedule!r}"
+            )
+        if self.match_window < 1:
+            raise HfrlError(f"match_window must be >= 1, got {self.match_window}")
+        if self.value_step_size < 0:
+            raise HfrlError(f"value_step_size must be >= 0, got {self.value_step_size}")
         self.sarsa_config()  # validates the learner's settings
 
     def sarsa_config(self) -> SarsaConfig:
@@ -207,6 +254,17 @@ class TamerRL(LiveAgent):
         )
         self.features = self.tamer.features
         self.sarsa = LinearSarsa(self.n_actions, self.features.dim, self.config.sarsa_config())
+        cfg = self.config
+        self.value: LinearSarsa | None = None  # the shared baseline V(s), one "action"
+        if cfg.value_step_size > 0:
+            value_cfg = SarsaConfig(
+                cfg.value_step_size, cfg.trace_decay, cfg.gamma, 0.0, cfg.trace, cfg.initial_q
+            )
+            self.value = LinearSarsa(1, self.features.dim, value_cfg)
+            self.sarsa.weights[:, -1] = 0.0  # the start value is V's: the actions' differ by 0
+        self._q_from_h_done = False
+        self._episode_return = 0.0
+        self._returns: dict[str, list[float]] = {"h": [], "rl": []}  # until-matched
         self._next: tuple[np.ndarray, int] | None = None  # SARSA's a' for the next act()
         self._ratings_until = float("inf")  # last t_wall a rating may have, once K ended
         self._last_delta = 0.0
@@ -239,6 +297,14 @@ class TamerRL(LiveAgent):
         combination from then on."""
         training = episode < self.rl_start_episode
         return "tamer" if training and uses_ratings(self.combination) else self.combination
+
+    def greedy_policy_at(self, episode: int) -> str:
+        """The rule of the greedy (evaluation) action: TAMER's before RL starts and, under
+        ``until-matched``, until the combination's env return matches Ĥ's."""
+        training = episode < self.rl_start_episode
+        if training and uses_ratings(self.combination):
+            return "tamer"
+        return "tamer" if self._matching and not self.matched else self.combination
 
     def beta_at(self, episode: int) -> float:
         """β in ``episode``: β0 · decay^(episodes since the combination started acting)."""
@@ -277,7 +343,10 @@ class TamerRL(LiveAgent):
 
     def _values(self, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         phi = self._phi(obs)
-        return phi, self.sarsa.values(phi), self.tamer.weights @ phi
+        q = self.sarsa.values(phi)
+        if self.value is not None:
+            q = q + self.value.values(phi)[0]
+        return phi, q, self.tamer.weights @ phi
 
     def h_values(self, obs: np.ndarray) -> np.ndarray:
         """Ĥ(s, ·)."""
@@ -296,7 +365,7 @@ class TamerRL(LiveAgent):
         return selection_values(self.policy, q, h, self.beta)
 
     def _choose(self, q: np.ndarray, h: np.ndarray, episode: int, greedy: bool) -> int:
-        policy = self.policy_at(episode)
+        policy = self.greedy_policy_at(episode) if greedy else self.policy_at(episode)
         eps = 0.0 if greedy or policy == "tamer" else self.config.epsilon
         return choose_action(policy, q, h, self.beta_at(episode), eps, self.rng)
 
@@ -321,13 +390,70 @@ class TamerRL(LiveAgent):
     def _on_observe(self, step: Step, shown: Any) -> None:
         """One SARSA(λ) update on the env reward; the end of the rated episodes."""
         episode = self.episodes_seen - int(step.done)  # the counters have already moved
+        cfg = self.config
+        if cfg.q_init_from_h and not self._q_from_h_done and self._h_frozen_in(episode):
+            self._q_from_h_done = True  # once, with every late rating of episode K-1 in Ĥ
+            self.sarsa.weights += cfg.q_init_from_h * self.tamer.weights
         if self.learns_q_in(episode):
             self._sarsa_update(step, episode)
+        elif self.value is not None and uses_rl(self.combination):
+            self._value_update(step)  # TAMER acts: the baseline learns its value
+        self._episode_return += float(step.true_reward)
         if step.done:
             self.sarsa.end_episode()
+            if self.value is not None:
+                self.value.end_episode()
             self._next = None
-            if self.episodes_seen == self.config.rating_episodes:  # the last rated one ended
-                self._ratings_until = float(step.t_wall) + self.config.delay_max + 1e-9
+            self._end_episode_return(episode)
+            if self.episodes_seen == cfg.rating_episodes:  # the last rated one ended
+                self._ratings_until = float(step.t_wall) + cfg.delay_max + 1e-9
+
+    def _h_frozen_in(self, episode: int) -> bool:
+        """Whether Ĥ is frozen in ``episode`` (sequential setting, from episode K on)."""
+        return self.config.setting == "sequential" and episode >= self.config.rating_episodes
+
+    def _end_episode_return(self, episode: int) -> None:
+        """``until-matched``: the episode's env return joins its side (Ĥ's or the
+        combination's) of the comparison."""
+        ret, self._episode_return = self._episode_return, 0.0
+        if self._matching:
+            side = self._returns["h" if self.policy_at(episode) == "tamer" else "rl"]
+            side.append(ret)
+            del side[: -self.config.match_window]  # only the window is compared
+
+    @property
+    def _matching(self) -> bool:
+        """Whether the ``until-matched`` schedule is in use (for a combination with Ĥ and RL)."""
+        c = self.combination
+        return self.config.beta_schedule == "until-matched" and uses_rl(c) and uses_ratings(c)
+
+    @property
+    def matched(self) -> bool:
+        """``until-matched``: whether each of the combination's last ``match_window`` env
+        returns reaches the mean of TAMER's last ``match_window`` (True under ``per-episode``)."""
+        if not self._matching:
+            return True
+        m = self.config.match_window
+        h, rl = self._returns["h"][-m:], self._returns["rl"][-m:]
+        return len(rl) == m and (not h or min(rl) >= float(np.mean(h)))
+
+    @staticmethod
+    def _local(phi: np.ndarray) -> np.ndarray:
+        """φ without the constant feature (the last): with a baseline, the per-action values
+        only learn local (RBF) differences; the global level is V's."""
+        out = phi.copy()
+        out[-1] = 0.0
+        return out
+
+    def _value_update(self, step: Step) -> None:
+        """TD(λ) on the baseline alone, δ = r + γV(s') − V(s), while TAMER acts."""
+        assert self.value is not None
+        phi = self._phi(step.obs)
+        v_next = 0.0 if step.terminated else float(self.value.values(self._phi(step.next_obs))[0])
+        delta = self.value.td_error(
+            float(step.true_reward), float(self.value.values(phi)[0]), v_next, step.terminated
+        )
+        self.value.step(phi, 0, delta)
 
     def _sarsa_update(self, step: Step, episode: int) -> None:
         phi, q, h = self._values(step.obs)
@@ -350,7 +476,11 @@ class TamerRL(LiveAgent):
             self.config.gamma,
             bool(step.terminated),
         )
-        self.sarsa.step(phi, a, delta)
+        if self.value is not None:
+            self.sarsa.step(self._local(phi), a, delta)
+            self.value.step(phi, 0, delta)
+        else:
+            self.sarsa.step(phi, a, delta)
         self._last_delta = delta
         self.updates += 1
 
@@ -382,6 +512,9 @@ class TamerRL(LiveAgent):
             **{k: getattr(self, k) for k in _OWN_COUNTERS},
             "ratings_until": None if self._ratings_until == float("inf") else self._ratings_until,
             "next_action": None if self._next is None else self._next[1],
+            "q_from_h_done": self._q_from_h_done,
+            "episode_return": self._episode_return,
+            "returns": self._returns,
         }
 
     def _save_state(self, directory: Path) -> None:
@@ -389,6 +522,8 @@ class TamerRL(LiveAgent):
         arrays = {"h": self.tamer.weights, "q": self.sarsa.weights, "traces": self.sarsa.traces}
         if self._next is not None:
             arrays["next_obs"] = self._next[0]
+        if self.value is not None:
+            arrays["v"], arrays["v_traces"] = self.value.weights, self.value.traces
         np.savez(directory / "tamer_rl.npz", **arrays)
 
     def _load_state(self, directory: Path, meta: dict[str, Any]) -> None:
@@ -398,6 +533,12 @@ class TamerRL(LiveAgent):
             self.sarsa.traces = z["traces"].copy()
             if meta["next_action"] is not None:
                 self._next = (z["next_obs"].copy(), int(meta["next_action"]))
+            if self.value is not None:
+                self.value.weights, self.value.traces = z["v"].copy(), z["v_traces"].copy()
+        self._q_from_h_done = bool(meta.get("q_from_h_done", False))
+        self._episode_return = float(meta.get("episode_return", 0.0))
+        saved = meta.get("returns") or {}
+        self._returns = {k: [float(x) for x in saved.get(k, [])] for k in ("h", "rl")}
         if meta["ratings_until"] is not None:
             self._ratings_until = float(meta["ratings_until"])
         for k in _OWN_COUNTERS:

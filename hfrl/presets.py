@@ -226,10 +226,17 @@ PRESETS: tuple[PresetRow, ...] = (
     PresetRow(
         "tamer-rl",
         "MountainCar-v0",
-        {"fps": 30.0, "combination": "action-biasing"},
-        "experiments/results/tamer_rl/table.md (human trainer, seeds 0-2, -140 reached and "
-        "held): action biasing (β 10, x0.98 per episode) is the quickest sequential "
-        "combination; tests/slow/test_tamer_rl_quality.py",
+        {
+            "fps": 30.0,
+            "combination": "action-biasing",
+            "rl_start": "after-ratings",
+            "q_init_from_h": 10.0,
+            "beta_schedule": "until-matched",
+        },
+        "experiments/results/tamer_rl/candidates.md (human trainer, seeds 0-5, -140 reached "
+        "and held): action biasing (β 10, x0.98) after TAMER's rated episodes, Q started at "
+        "10·Ĥ, Ĥ's greedy policy until the combination's env returns match; never later than "
+        "TAMER alone on seeds 0-8; tests/slow/test_tamer_rl_quality.py",
     ),
     PresetRow(
         "tamer-rl",

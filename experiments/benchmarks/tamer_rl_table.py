@@ -1,9 +1,15 @@
-"""TAMER+RL benchmark: every combination x {sequential, sequential with RL after the ratings,
-simultaneous} beside TAMER alone and the RL learner alone, on MountainCar-v0 and CartPole-v1,
-with the simulated ``human`` trainer.
+"""TAMER+RL benchmark: every combination x {sequential (the presets table's settings),
+sequential with RL from the first step (the papers' plain rules), simultaneous} beside TAMER
+alone and the RL learner alone, on MountainCar-v0 and CartPole-v1, with the simulated
+``human`` trainer.
 
-    OMP_NUM_THREADS=1 python experiments/benchmarks/tamer_rl_table.py --jobs 2 \
+    OMP_NUM_THREADS=1 python experiments/benchmarks/tamer_rl_table.py --jobs 1 \
         --out experiments/results/tamer_rl
+
+``--candidates`` runs instead action biasing under each variant of :data:`CANDIDATES` (RL
+from the first step or after the ratings, Q started from Ĥ, Ĥ's greedy policy until the
+combination's env return matches, a shared value baseline) beside the two baselines, and
+writes ``candidates.md`` / ``candidates.json``.
 
 Each cell is ``hfrl train tamer-rl --env ENV --teacher human`` with the row's combination and
 setting (:data:`SETTINGS`) at the presets table's other settings (``hfrl/presets.py``), with a greedy curve
@@ -42,16 +48,52 @@ COMBINATIONS = ("reward-shaping", "q-augmentation", "action-biasing", "control-s
 THRESHOLDS = {"MountainCar-v0": -140.0, "CartPole-v1": 475.0}
 
 
-SETTINGS: dict[str, dict[str, str]] = {
+PLAIN: dict[str, Any] = {
+    "rl_start": "first-step",
+    "q_init_from_h": 0.0,
+    "beta_schedule": "per-episode",
+}
+"""The combination as the papers state it: no Q start from Ĥ, β annealed per episode."""
+
+SETTINGS: dict[str, dict[str, Any]] = {
     "sequential": {"setting": "sequential"},
-    "sequential, RL after ratings": {"setting": "sequential", "rl_start": "after-ratings"},
+    "sequential, RL from first step": {"setting": "sequential", **PLAIN},
     "simultaneous": {"setting": "simultaneous"},
 }
-"""Row label -> the agent settings it names (everything else: the presets table)."""
+"""Row label -> the agent settings it names (everything else: the presets table, so
+``sequential`` is what a user gets; on MountainCar that is RL after the ratings, Q started
+from Ĥ and Ĥ's greedy policy until the combination's env return matches)."""
+
+_AFTER = {"setting": "sequential", **PLAIN, "rl_start": "after-ratings"}
+CANDIDATES: dict[str, dict[str, Any]] = {
+    "sequential, RL from first step": {"setting": "sequential", **PLAIN},
+    "sequential, RL from first step, value baseline": {
+        "setting": "sequential",
+        **PLAIN,
+        "value_step_size": 0.01,
+    },
+    "sequential, RL after ratings": _AFTER,
+    "sequential, RL after ratings, Q from Ĥ x10": {**_AFTER, "q_init_from_h": 10.0},
+    "sequential, RL after ratings, Ĥ greedy until matched": {
+        **_AFTER,
+        "beta_schedule": "until-matched",
+    },
+    "sequential, RL after ratings, Q from Ĥ x10, Ĥ greedy until matched": {
+        **_AFTER,
+        "q_init_from_h": 10.0,
+        "beta_schedule": "until-matched",
+    },
+}
+"""``--candidates``: action biasing under the variants tried against TAMER's early win
+(issue 16), each named in full (not from the presets table), beside the two baselines."""
 
 
-def variants() -> list[tuple[str, str]]:
-    """(combination, setting label) rows of the table."""
+def variants(candidates: bool = False) -> list[tuple[str, str]]:
+    """(combination, setting label) rows of the table (``candidates``: the rows of
+    :data:`CANDIDATES` for action biasing, and the sequential baselines)."""
+    if candidates:
+        rows = [("action-biasing", s) for s in CANDIDATES]
+        return [*rows, ("tamer", "sequential"), ("rl", "sequential")]
     rows = [(c, s) for c in COMBINATIONS for s in SETTINGS]
     return [*rows, ("tamer", "sequential"), ("tamer", "simultaneous"), ("rl", "sequential")]
 
@@ -85,7 +127,7 @@ def run_cell(task: tuple[str, str, str, int, int]) -> dict[str, Any]:
         episodes=episodes,
         eval_every=1,
         eval_episodes=10,
-        agent_overrides={"combination": combination, **SETTINGS[setting]},
+        agent_overrides={"combination": combination, **{**CANDIDATES, **SETTINGS}[setting]},
         progress=False,
     )
     started = time.perf_counter()
@@ -116,7 +158,9 @@ def _fmt_hit(h: float, budget: int) -> str:
     return "-" if h > budget else f"{h:g}"
 
 
-def table(results: list[dict[str, Any]], env_id: str, budget: int) -> list[str]:
+def table(
+    results: list[dict[str, Any]], env_id: str, budget: int, candidates: bool = False
+) -> list[str]:
     """Markdown rows of one env."""
     lines = [
         f"### {env_id} (threshold {THRESHOLDS[env_id]:g}, {budget} episodes, human trainer)",
@@ -124,7 +168,7 @@ def table(results: list[dict[str, Any]], env_id: str, budget: int) -> list[str]:
         "| combination | setting | episodes to threshold | final greedy return | ratings used |",
         "|---|---|---|---|---|",
     ]
-    for comb, setting in variants():
+    for comb, setting in variants(candidates):
         cells = [
             r
             for r in results
@@ -145,8 +189,9 @@ def table(results: list[dict[str, Any]], env_id: str, budget: int) -> list[str]:
     return [*lines, ""]
 
 
-def goal_check(results: list[dict[str, Any]], budget: int) -> list[str]:
-    """The issue's check on MountainCar, sequential: best combination vs both baselines."""
+def goal_check(results: list[dict[str, Any]], budget: int, candidates: bool = False) -> list[str]:
+    """The issue's check on MountainCar, sequential: best combination vs both baselines
+    (``candidates``: the best action-biasing variant)."""
     env_id = "MountainCar-v0"
 
     def med(comb: str, setting: str = "sequential") -> float:
@@ -161,14 +206,20 @@ def goal_check(results: list[dict[str, Any]], budget: int) -> list[str]:
         return []
     from hfrl.presets import preset
 
-    best = min(COMBINATIONS, key=med)
+    if candidates:
+        label = min(CANDIDATES, key=lambda s: med("action-biasing", s))
+        best, b = f"action-biasing ({label})", med("action-biasing", label)
+    else:
+        best = min(COMBINATIONS, key=med)
+        b = med(best)
     default = preset("tamer-rl", env_id).get("combination", "action-biasing")
-    tamer, rl, b = med("tamer"), med("rl"), med(best)
+    tamer, rl = med("tamer"), med("rl")
+    note = "" if candidates else f" (presets default {default}: {_fmt_hit(med(default), budget)})"
     ok = b <= budget and b < tamer and b < rl
     lines = [
         f"Goal (MountainCar-v0, sequential, median over seeds, reached and held): best "
-        f"combination {best} reaches {THRESHOLDS[env_id]:g} in {_fmt_hit(b, budget)} episodes "
-        f"(presets default {default}: {_fmt_hit(med(default), budget)}); TAMER alone "
+        f"combination {best} reaches {THRESHOLDS[env_id]:g} in {_fmt_hit(b, budget)} episodes"
+        f"{note}; TAMER alone "
         f"{_fmt_hit(tamer, budget)}, RL alone {_fmt_hit(rl, budget)} "
         f"('-' = not held at the end of {budget}).",
         "GOAL MET"
@@ -188,12 +239,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--episodes", type=int, default=30, help="training episodes per run")
     p.add_argument("--jobs", type=int, default=2, help="parallel processes (<= 2 here)")
     p.add_argument("--out", type=Path, help="folder for table.md and cells.json")
+    p.add_argument(
+        "--candidates",
+        action="store_true",
+        help="only action biasing under the CANDIDATES variants and the sequential baselines; "
+        "writes candidates.md and candidates.json",
+    )
     args = p.parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     tasks = [
         (env_id, comb, setting, seed, args.episodes)
         for env_id in args.envs
-        for comb, setting in variants()
+        for comb, setting in variants(args.candidates)
         for seed in args.seeds
     ]
     started = time.perf_counter()
@@ -214,7 +271,9 @@ def main(argv: list[str] | None = None) -> int:
     lines.append(
         f"Seeds {' '.join(map(str, args.seeds))}; median (per seed in brackets). Command: "
         f"`OMP_NUM_THREADS=1 python experiments/benchmarks/tamer_rl_table.py --jobs {args.jobs}"
-        f" --seeds {' '.join(map(str, args.seeds))} --episodes {args.episodes}`; "
+        f" --seeds {' '.join(map(str, args.seeds))} --episodes {args.episodes}"
+        f"{' --envs ' + ' '.join(args.envs) if args.envs != list(THRESHOLDS) else ''}"
+        f"{' --candidates' if args.candidates else ''}`; "
         f"{elapsed / 60:.1f} min, load average {load:.1f} at the end."
     )
     lines.append("")
@@ -225,14 +284,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     lines.append("")
     for env_id in args.envs:
-        lines += table(results, env_id, args.episodes)
-    lines += goal_check(results, args.episodes)
+        lines += table(results, env_id, args.episodes, args.candidates)
+    lines += goal_check(results, args.episodes, args.candidates)
     text = "\n".join(lines)
     print(text)
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "table.md").write_text(text + "\n")
-        (args.out / "cells.json").write_text(json.dumps(results, indent=1) + "\n")
+        stem = ("candidates", "candidates") if args.candidates else ("table", "cells")
+        (args.out / f"{stem[0]}.md").write_text(text + "\n")
+        (args.out / f"{stem[1]}.json").write_text(json.dumps(results, indent=1) + "\n")
     return 0
 
 

@@ -256,3 +256,131 @@ def test_bad_settings_are_clear_errors():
         TamerRLConfig(trace="dutch")
     with pytest.raises(HfrlError, match="rl_start"):
         TamerRLConfig(rl_start="later")
+
+
+def test_value_baseline_update_by_hand():
+    """Baseline V at α_V = 0.05 beside the per-action values at α = 0.01: a terminal step from
+    s with r = -1 and Q = 0 has δ = -1; V gains α_V·δ·φ(s) (every action's value moves) and
+    the taken action's weights α·δ·φ(s) without the constant feature (the last)."""
+    agent = _agent(combination="rl", value_step_size=0.05)
+    s = np.array([-0.5, 0.0])
+    phi = agent.features(s)
+    assert phi[-1] == 1.0
+    agent.observe(_step(s, 2, 0.0, done=True))
+    v = 0.05 * -1.0 * (phi @ phi)
+    a = 0.01 * -1.0 * (phi @ phi - 1.0)
+    np.testing.assert_allclose(agent.q_values(s), [v, v, v + a])
+    assert not agent.value.traces.any()  # cleared at the episode's end
+
+
+def test_value_baseline_start_value_is_the_baselines():
+    agent = _agent(combination="rl", value_step_size=0.05, initial_q=-100.0)
+    np.testing.assert_allclose(agent.q_values(np.array([0.1, 0.01])), [-100.0] * 3)
+    assert not agent.sarsa.weights.any()
+
+
+def test_value_baseline_learns_alone_while_tamer_acts():
+    """rl_start="after-ratings": in the rated episodes only V learns, δ = r + V(s') − V(s)."""
+    agent = _agent(
+        combination="action-biasing",
+        setting="sequential",
+        rl_start="after-ratings",
+        human_episodes=1,
+        value_step_size=0.05,
+    )
+    s = np.array([-0.5, 0.0])
+    phi = agent.features(s)
+    agent.observe(_step(s, 1, 0.0, done=True))
+    np.testing.assert_allclose(agent.value.weights[0], 0.05 * -1.0 * phi)
+    assert not agent.sarsa.weights.any()
+
+
+def test_q_init_from_h_when_h_freezes():
+    """K = 1, RL after the ratings, c = 10: Ĥ(s, 2) = 0.4 after episode 0, so episode 1 starts
+    with Q(s, ·) = 10·Ĥ(s, ·); its first (terminal) step from s with action 2 has
+    δ = -1 − 10·0.4 = -5 and moves Q(s, 2) by α·δ·|φ(s)|²."""
+    agent = _agent(
+        combination="action-biasing",
+        setting="sequential",
+        rl_start="after-ratings",
+        human_episodes=1,
+        q_init_from_h=10.0,
+    )
+    s = np.array([-0.5, 0.0])
+    phi = agent.features(s)
+    agent.observe(_step(s, 2, 0.0, done=True))
+    agent.tamer.weights[:] = 0.0
+    agent.tamer.weights[2] = 0.4 * phi / (phi @ phi)  # as if the ratings had taught it
+    assert not agent.sarsa.weights.any()
+    agent.observe(_step(s, 2, 1.0, episode=1, done=True))
+    alpha = agent.config.step_size
+    expected = [0.0, 0.0, 4.0 + alpha * (-1.0 - 4.0) * (phi @ phi)]
+    np.testing.assert_allclose(agent.q_values(s), expected)
+    agent.observe(_step(s, 0, 2.0, episode=2, done=True))  # once only
+    assert agent.q_values(s)[1] == 0.0
+
+
+def _episode(agent, s, length, episode, t):
+    for i in range(length):
+        agent.observe(_step(s, 0, t, episode=episode, i=i, done=i == length - 1))
+        t += 0.1
+    return t
+
+
+def test_until_matched_keeps_h_greedy_until_the_env_return_matches():
+    """TAMER's rated episodes return -10 and -20 (mean -15, window 2); the combination's
+    -30, -12 (-30 < -15: Ĥ keeps the greedy policy), then -8 (-12 and -8 both >= -15: the
+    combination's), then -40 (< -15: back to Ĥ's)."""
+    agent = _agent(
+        combination="action-biasing",
+        setting="sequential",
+        rl_start="after-ratings",
+        human_episodes=2,
+        beta_schedule="until-matched",
+        match_window=2,
+    )
+    s = np.array([-0.5, 0.0])
+    t = 0.0
+    greedy = []
+    for ep, length in enumerate([10, 20, 30, 12, 8, 40]):
+        t = _episode(agent, s, length, ep, t)
+        greedy.append(agent.greedy_policy_at(agent.episodes_seen))
+    assert agent._returns == {"h": [-10.0, -20.0], "rl": [-8.0, -40.0]}  # the last 2 each
+    assert greedy == ["tamer"] * 4 + ["action-biasing", "tamer"]
+    assert agent.policy == "action-biasing"  # the combination acts and learns throughout
+    agent.sarsa.weights[0] = 5.0 * agent.features(s)  # Q prefers 0, Ĥ prefers 2
+    agent.tamer.weights[2] = 0.1 * agent.features(s)
+    assert agent.act(s, greedy=True) == 2
+    assert agent.act(s) == 0
+
+
+def test_new_settings_survive_save_and_load(tmp_path):
+    agent = _agent(
+        combination="action-biasing",
+        setting="sequential",
+        rl_start="after-ratings",
+        human_episodes=1,
+        value_step_size=0.05,
+        q_init_from_h=3.0,
+        beta_schedule="until-matched",
+        match_window=1,
+    )
+    s = np.array([-0.5, 0.0])
+    t = _episode(agent, s, 5, 0, 0.0)
+    _episode(agent, s, 3, 1, t)
+    agent.observe(_step(s, 0, 9.0, episode=2))  # mid-episode
+    agent.save(tmp_path)
+    loaded = get_agent_class("tamer-rl").load(tmp_path)
+    assert loaded._returns == agent._returns == {"h": [-5.0], "rl": [-3.0]}
+    assert loaded.matched and loaded._q_from_h_done and loaded._episode_return == -1.0
+    np.testing.assert_allclose(loaded.value.weights, agent.value.weights)
+    np.testing.assert_allclose(loaded.value.traces, agent.value.traces)
+
+
+def test_bad_new_settings_are_clear_errors():
+    with pytest.raises(HfrlError, match="beta_schedule"):
+        TamerRLConfig(beta_schedule="sometimes")
+    with pytest.raises(HfrlError, match="match_window"):
+        TamerRLConfig(match_window=0)
+    with pytest.raises(HfrlError, match="value_step_size"):
+        TamerRLConfig(value_step_size=-0.1)

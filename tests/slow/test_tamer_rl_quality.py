@@ -1,19 +1,21 @@
 """TAMER+RL learning quality on MountainCar-v0 with the simulated ``human`` trainer (slow tier).
 
 Issue 16's check: sequential setting, ratings during the first 5 episodes only; the best
-combination (the presets table's default for MountainCar, action biasing; only the setting is
-named) reaches a greedy return of -140 in fewer episodes than both TAMER alone (ratings stop
-after episode 5) and SARSA(λ) alone on the env reward, within 30 episodes (fixed seeds 0-2,
-median). "Reaches" means reached and held: the first episode from which every later greedy
-curve point (3 episodes at fixed start states, one point per training episode) is at or above
--140 to the end of the 30; not held at the end counts as 31.
+combination (the presets table's default for MountainCar: action biasing after TAMER's rated
+episodes, Q started at 10·Ĥ, Ĥ's greedy policy until the combination's env returns match;
+only the setting is named) reaches a greedy return of -140 in fewer episodes than both TAMER
+alone (ratings stop after episode 5) and SARSA(λ) alone on the env reward, within 30 episodes
+(fixed seeds 0-2, median). "Reaches" means reached and held: the first episode from which
+every later greedy curve point (3 episodes at fixed start states, one point per training
+episode) is at or above -140 to the end of the 30; not held at the end counts as 31.
 
-Measured (experiments/results/tamer_rl/table.md): action biasing holds -140 from episodes
-17, 16, 27 (median 17); TAMER alone with Ĥ frozen after 5 episodes holds it on seed 1 only
-(from episode 2; seeds 0 and 2 stay at -160 and -156); SARSA(λ) alone on seed 0 only (from
-29): medians 31 and 31. On seeds 3-5 (not checked here; experiments/results/tamer_rl/
-seeds_3_5.md) TAMER alone's frozen Ĥ holds -140 from episode 4 on two seeds and the
-combination does not beat it. Cost: 9 runs, about 2 min on the shared 2-core machine.
+Measured (experiments/results/tamer_rl/table.md, candidates.md): the default holds -140 from
+episodes 23, 2, - (median 23); TAMER alone with Ĥ frozen after 5 episodes -, 2, - (its frozen
+Ĥ gives -160 and -156 on seeds 0 and 2) and SARSA(λ) alone 29, -, -: medians 31 and 31. The
+default is TAMER itself for the 5 rated episodes and keeps Ĥ's greedy policy until the
+learner matches it, so it is never later than TAMER alone on seeds 0-8 (candidates.md and the
+issue-16 note); it is earlier only where the learner overtakes a frozen Ĥ below -140 (seed 0).
+Cost: 9 runs, about 2 min on the shared 2-core machine.
 """
 
 from __future__ import annotations
