@@ -13,17 +13,31 @@ in [−1, 1], with π read from the agent's public ``action_preferences(obs)``. 
 action earns less and less as the agent learns it (1 − π(a*)); a wrong one costs the
 more, the surer the agent is of the right one (−π(a*)).
 
+A person's baseline is not only π, though: people keep punishing an agent that settles on
+a wrong action or stalls (MacGlashan et al. 2017: feedback is policy-dependent, yet
+trainers punish an agent that idles), whereas the advantage of a mistake the agent has
+settled on, −π(a*) ≈ 0, falls inside any margin and is never rated (Bowling: an agent
+holding the ball with π(NOOP) 0.98 scores −π(a*) ≥ −0.02 a step and gets no rating).
+``human-pd`` therefore rates −1 a judged span in which every step was a mistake, whatever
+the margin (:class:`~hfrl.teachers.scalar.ScalarTrainerConfig`'s
+``rate_persistent_mistakes``); a span with any right step is judged on its mean as
+before, so a near-converged agent's occasional slip is not punished beyond its advantage.
+(A per-step floor instead — a mistake costs at least 1/n, or at least twice the margin —
+did that: one confident slip outweighed a span of confident right steps, and the −1 landed
+on the right steps too; Deep COACH CartPole at 20 fps, seed 2: 11 instead of 500.)
+
 Everything else — margin, sparsity, consistency, delay, fatigue, pace — is the ordinary
 :class:`hfrl.teachers.scalar.ScalarTrainer`; only the oracle differs. Presets:
 
 - ``perfect-pd``: the ``perfect`` trainer's parameters (every step, always right, 0.2–0.8 s
-  delay, margin 0: it rates whenever the advantage is non-zero).
+  delay, margin 0: it rates whenever the advantage is non-zero, a stall included).
 - ``human-pd``: the ``human`` trainer's parameters (≤ 2 presses a second judged on the mean
-  advantage since the previous judgement, 10% wrong, same delay, tiring) with a margin of
-  0.05 instead of 0.2. The advantage averages to zero over the agent's own behaviour, so a
-  mean beyond ±0.2 is rare and would leave the agent almost unrated; worse, an agent that
-  settles on a wrong action has π(a*) small and is never punished for it (every
-  |A| ≤ margin) — the trap a wide margin opens.
+  advantage over the last 0.3 s, 10% wrong, same delay, tiring) with a margin of 0.05
+  instead of 0.2, and persistent mistakes rated. The advantage averages to zero over the
+  agent's own behaviour, so a mean beyond ±0.2 is rare and would leave the agent almost
+  unrated; worse, an agent that settles on a wrong action has π(a*) small and, judged on
+  the mean alone, is never punished for it (every |A| ≤ margin) — the trap a wide margin
+  opens, which rating persistent mistakes closes.
 
 The trainer must see the agent it teaches: runners call :func:`attach_agent`
 (``hfrl train`` does) before the first step.
@@ -44,7 +58,7 @@ from hfrl.types import Step
 
 PD_PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
     "perfect-pd": ("perfect", {}),
-    "human-pd": ("human", {"margin": 0.05}),
+    "human-pd": ("human", {"margin": 0.05, "rate_persistent_mistakes": True}),
 }
 """Policy-dependent preset name -> (the scalar preset it starts from, fields changed)."""
 
@@ -167,7 +181,8 @@ def _factory(preset: str) -> Callable[..., ScalarTrainer]:
 
 PD_HELP = {
     "perfect-pd": "policy-dependent (COACH): rates every step by its advantage over the agent's policy",
-    "human-pd": "policy-dependent (COACH) at a person's pace, 10% wrong, 0.2-0.8 s delay, tiring",
+    "human-pd": "policy-dependent (COACH) at a person's pace, 10% wrong, 0.2-0.8 s delay, "
+    "tiring; punishes a persistent mistake (a stall)",
 }
 
 

@@ -11,7 +11,8 @@ person's pace (see below). At an opportunity it
 2. decides to rate with probability ``L(t) = max(L_floor, L0 · exp(-(t - t0) / τ))``
    (sparsity ``L0``, fatigue time constant ``τ`` from the first step it watched, ``t0``;
    no fatigue when ``τ`` is None);
-3. rates only if ``|mean| > margin``, giving ``value · sign(mean)``;
+3. rates only if ``|mean| > margin``, giving ``value · sign(mean)`` (with
+   ``rate_persistent_mistakes``, also when every step judged scored below 0: ``-value``);
 4. flips that rating with probability ``1 - C`` (consistency ``C``);
 5. presses the key after a delay ``d`` drawn from the delay distribution: the returned
    :class:`~hfrl.types.Scalar` has ``t_wall = step.t_wall + d``. With a span ``g``, ``d``
@@ -86,6 +87,11 @@ class ScalarTrainerConfig:
     previous judgement, pressed ``delay_min`` to ``delay_max`` after the judgement."""
     value: float = 1.0
     """Magnitude of a rating (Knox's keys: 1, or 10 for a strong key)."""
+    rate_persistent_mistakes: bool = False
+    """Rate −1 a judgement in which every step watched scored below 0, even when the mean is
+    within ``margin``: a person punishes an agent that keeps doing the wrong thing or stalls
+    however small the oracle makes each mistake (a policy-dependent oracle scores a mistake
+    the agent has settled on near 0)."""
 
     def __post_init__(self) -> None:
         for name in ("rate_probability", "consistency", "fatigue_floor"):
@@ -204,6 +210,7 @@ class ScalarTrainer:
         self._next_opportunity = -math.inf
         self._window_sum = 0.0
         self._window_n = 0
+        self._window_max = -math.inf
         self._shown: deque[tuple[float, float]] = deque()  # (t_wall, signal), span mode
         self.steps_seen = 0
         self.ratings_given = 0
@@ -219,6 +226,7 @@ class ScalarTrainer:
         signal = float(self.oracle.signal(step))
         self._window_sum += signal
         self._window_n += 1
+        self._window_max = max(self._window_max, signal)
         span = cfg.judge_seconds
         if span is not None:
             self._shown.append((t, signal))
@@ -227,14 +235,14 @@ class ScalarTrainer:
         if t + _EPS_T < self._next_opportunity:
             return None
         if span is None:
-            mean = self._window_sum / self._window_n
+            mean, best = self._window_sum / self._window_n, self._window_max
         else:
-            mean = self._span_mean(t, span, signal)
-        self._window_sum, self._window_n = 0.0, 0
+            mean, best = self._span_mean(t, span, signal)
+        self._window_sum, self._window_n, self._window_max = 0.0, 0, -math.inf
         self._next_opportunity = t + cfg.min_interval
         if self._rate_rng.random() >= self.rate_probability(t):
             return None
-        if abs(mean) <= cfg.margin:
+        if abs(mean) <= cfg.margin and not (cfg.rate_persistent_mistakes and best < 0):
             return None
         value = cfg.value if mean > 0 else -cfg.value
         if self._flip_rng.random() >= cfg.consistency:
@@ -251,16 +259,19 @@ class ScalarTrainer:
             source=self.name,
         )
 
-    def _span_mean(self, t: float, span: float, current: float) -> float:
+    def _span_mean(self, t: float, span: float, current: float) -> tuple[float, float]:
         """Mean signal of the steps shown during ``[t - span, t]``, weighted by time on screen
-        (the step starting at ``t`` has not been seen yet; alone, it is judged itself)."""
+        (the step starting at ``t`` has not been seen yet; alone, it is judged itself), and
+        the highest signal among them."""
         num = den = 0.0
+        best = -math.inf
         for (t0, value), (t1, _) in itertools.pairwise(self._shown):
             overlap = min(t1, t) - max(t0, t - span)
             if overlap > _EPS_T:
                 num += overlap * value
                 den += overlap
-        return num / den if den > 0 else current
+                best = max(best, value)
+        return (num / den, best) if den > 0 else (current, current)
 
     def rate_probability(self, t: float) -> float:
         """L at clock time ``t`` (fatigue counted from the first step watched)."""

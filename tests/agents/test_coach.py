@@ -211,6 +211,29 @@ class FixedValues(FixedPolicy):
     preferences_are_policy = False
 
 
+def test_human_pd_punishes_a_stall_that_the_pure_advantage_leaves_unrated():
+    """An agent that always takes action 0 with π(0) = 0.98 where the expert wants 1: every
+    step scores −π(a*) = −0.02, inside a 0.05 margin. human-pd rates the persistent mistake
+    −1 at its pace; the same margin without that rule (perfect-pd:margin=0.05) gives
+    nothing."""
+    from hfrl.teachers import make_teacher
+    from hfrl.teachers.policy_dependent import attach_agent
+
+    policy = FixedPolicy([0.98, 0.02])
+    human = make_teacher("human-pd", "CartPole-v1", seed=0)
+    assert human.config.rate_persistent_mistakes
+    pure = make_teacher("perfect-pd:margin=0.05", "CartPole-v1", seed=0)
+    obs = np.array([0.0, 0.0, 0.1, 0.5])  # the expert pushes right (1)
+    ratings = {}
+    for name, teacher in (("human", human), ("pure", pure)):
+        attach_agent(teacher, policy)
+        got = [teacher.rate(step(obs, 0, k * 0.1, k=k)) for k in range(100)]  # 10 s at 10 fps
+        ratings[name] = [r.value for r in got if r is not None]
+    assert ratings["pure"] == []
+    assert len(ratings["human"]) >= 10  # ≤ 2 a second, L ≈ 1 early on
+    assert sum(v < 0 for v in ratings["human"]) >= 0.8 * len(ratings["human"])  # C = 0.9
+
+
 def test_live_agents_say_whether_their_preferences_are_a_policy():
     from hfrl.agents.registry import get_agent_class
 

@@ -2,7 +2,9 @@
 
 Trainer: ``human-pd``, the ``human`` trainer (at most 2 presses a second, judging the last
 0.3 s it saw, every judged moment 0.2-0.8 s before the press, 10% wrong, slowly tiring)
-rating the advantage 1[a = a*] − π(a*|s) of the agent's own policy, with a 0.05 margin.
+rating the advantage 1[a = a*] − π(a*|s) of the agent's own policy, with a 0.05 margin, and
+rating −1 a span in which every step was a mistake (a stall; re-run with that rule on
+2026-12-01, load ~4: all five checks pass; the figures below are from before it).
 Each check runs ``hfrl train AGENT --env ENV --teacher human-pd --episodes N --seed S`` for
 seeds 0-2 (subprocesses, two at a time) with no agent-config option: the agent's settings and display
 rate come from the presets table. It asserts the greedy return of EVERY seed. Measured

@@ -251,3 +251,41 @@ def test_span_judgement_weights_steps_by_time_seen():
     assert ratings[2] is not None and ratings[2].value == 1.0
     with pytest.raises(ValueError, match="judge_seconds"):
         ScalarTrainerConfig(judge_seconds=0.7)
+
+
+def test_persistent_mistakes_are_rated_whatever_the_margin():
+    """Hand-computed: 4 fps, judged span 1 s (the last four steps), margin 0.2, every step an
+    opportunity (no pace); the judgements at t = 1, 2, 3 s (steps 4, 8, 12) are checked.
+
+    Signals  -0.05 -0.05 -0.05 -0.05 | -0.05 +0.01 -0.05 -0.05 | -0.5 -0.5 -0.5 -0.5
+    Means    -0.05 (all < 0)          | -0.035 (one right step) | -0.5
+    Without the rule only t = 3 s is rated (|mean| > 0.2); with it t = 1 s is rated −1 too
+    (every step a mistake), t = 2 s still not (a right step in the span).
+    """
+    signals = [-0.05] * 4 + [-0.05, 0.01, -0.05, -0.05] + [-0.5] * 4 + [0.0]
+    got = {}
+    for persistent in (False, True):
+        cfg = ScalarTrainerConfig(
+            margin=0.2, judge_seconds=1.0, delay_max=2.0, rate_persistent_mistakes=persistent
+        )
+        trainer = ScalarTrainer(cfg, SequenceOracle(signals), seed=0)
+        ratings = {}
+        for i, s in enumerate(make_steps(len(signals), fps=4)):
+            r = trainer.rate(s)
+            if i in (4, 8, 12):
+                ratings[i / 4] = None if r is None else r.value
+        got[persistent] = ratings
+    assert got[False] == {1.0: None, 2.0: None, 3.0: -1.0}
+    assert got[True] == {1.0: -1.0, 2.0: None, 3.0: -1.0}
+
+
+def test_persistent_mistakes_without_a_span():
+    # judge_seconds None: the steps since the previous judgement; pace 1 s at 4 fps.
+    cfg = ScalarTrainerConfig(margin=0.2, min_interval=1.0, rate_persistent_mistakes=True)
+    trainer = ScalarTrainer(cfg, SequenceOracle([-0.01, -0.01, -0.01, 0.02]), seed=0)
+    ratings = [trainer.rate(s) for s in make_steps(40, fps=4)]
+    # every judgement covers at least 4 steps, so a right one (+0.02) among them: none rated
+    assert all(r is None for r in ratings)
+    trainer = ScalarTrainer(cfg, ConstantOracle(-0.01), seed=0)
+    # 10 s, one press per 1.0-1.6 s (the pace counts from the press, 0.2-0.8 s after)
+    assert sum(trainer.rate(s) is not None for s in make_steps(40, fps=4)) >= 6
