@@ -16,12 +16,34 @@ sampling, as while learning) is printed too.
     python experiments/benchmarks/deep_coach_atari.py [--seeds 0 1 2] [--minutes 15]
 
 Trainer: ``human-pd`` when the game has a scripted expert (Bowling has one), so ratings track
-the advantage of the agent's action over its own policy, as COACH assumes; otherwise
+the advantage of the agent's action over its own policy, as COACH assumes, and a judged
+span in which every step was a mistake is rated −1 however small the advantage (a stall;
+:mod:`hfrl.teachers.policy_dependent`: people punish an agent that idles); otherwise
 ``hindsight`` (:mod:`hfrl.teachers.atari_oracle`).
 
 Measured (CPU, 1 torch thread, shared 2-core machine, no GPU lent), Bowling:
 
-- entropy β 0.1 (the defaults now), seeds 0 / 1 / 2: greedy 190.3 ± 17.3 / 37.3 ± 38.7 /
+- ``human-pd`` rating persistent mistakes (the defaults now; 2026-12-01, ``--seeds 2 0 1``,
+  load 2.1-4.2), seeds 0 / 1 / 2: greedy 31.0 ± 25.7 / 30.0 ± 0.0 / 198.0 ± 11.8 vs random
+  23.7 ± 7.7 / 18.7 ± 2.4 / 23.0 ± 5.1 on the same episodes; sampled π 86.3 / 28.7 / 181.0;
+  572 / 599 / 639 ratings; 243 / 171 / 290 s wall. Above random on 3 of 3 seeds (greedy −
+  random +7.3 / +11.3 / +175.0): the goal is met, by a small margin on seeds 0 and 1 (seed
+  0 scored 190.3 before the change; seed 0's greedy score is 31.0 ± 25.7 over 3 episodes).
+  Seed 2 no longer stalls: a 0.3 s span of holding the ball (every step −π(a*) ≥ −0.02,
+  inside the 0.05 margin) is now rated −1, so the trainer presses −1 until the agent throws.
+
+- Probe, a per-step floor instead (a mistake costs at least 1/n, n = 6 actions; 2026-12-01,
+  load 3.2-6.4), seeds 0 / 1 / 2: greedy 106.3 ± 9.0 / 115.3 ± 26.7 / 198.7 ± 8.1 vs random
+  23.7 / 18.7 / 23.0 (sampled π 103.0 / 163.0 / 172.0; 674 / 686 / 707 ratings; 401 / 341 /
+  372 s): above random on every seed, but not kept: on CartPole (n = 2, a floor of 0.5)
+  the slow checks failed (COACH 500 / 367 / 500, Deep COACH 157 / 20.2 / 500 at 10 fps and
+  500 / 500 / 179.3 at 50 fps),
+  and a floor of twice the margin (0.1) still failed Deep COACH at 20 fps on seed 2 (11.0;
+  500.0 without it): one confident slip outweighed a span of confident right steps.
+
+Before (the mean advantage 1[a = a*] − π(a*|s) alone):
+
+- entropy β 0.1, seeds 0 / 1 / 2: greedy 190.3 ± 17.3 / 37.3 ± 38.7 /
   0.0 ± 0.0 vs random 23.7 ± 7.7 / 18.7 ± 2.4 / 23.0 ± 5.1 on the same episodes; sampled π
   182.7 / 28.0 / 3.0 (1500 steps); 519 / 697 / 286 ratings; 354 / 411 / 232 s wall (load
   3.3-8.7). Above random on 2 of 3 seeds (was 1 of 3), median greedy − random +18.6 (was

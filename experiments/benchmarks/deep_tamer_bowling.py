@@ -44,6 +44,25 @@ same evaluation episodes, DQN 42.4):
   column it presses NOOP 316 times and DOWN-FIRE 130, UP 30); a 3.2 s judgement mostly covers
   the roll before the curve column, where NOOP is right, so NOOP past the column keeps a
   stored label of +0.72 and UP -0.16. Seed 2 learned the hook (UP 178 of 510 there).
+- Probes on seed 0 (2026-12-01, load 2.3-6.4, same command with ``--teacher``), none of
+  which made the defaults: judging a shorter span, ``human-atari:judge_seconds=1.5,
+  delay_max=2.3`` (pressed 0.2-0.8 s after it, as before): 0.0 (768 ratings, 412 s);
+  ``judge_seconds=2.4,delay_max=3.2``: 37.3 ± 4.6 (804 ratings; greedy presses UP 246 of
+  504 steps past the column, but also 210 of the 958 where the expert waits, so it often
+  hooks too soon; greedy over 1500 steps);
+  scoring a right wait (NOOP where NOOP is right) 0 instead of +1 (a probe, not kept): 5.0
+  ± 7.1, the greedy agent stalls with the ball in hand (NOOP on 1384 of 1385 steps where
+  the expert steps DOWN). Seed 0 at a 2.4 s span stays below DQN's 42.4, so no span tried
+  meets the goal on seed 0, and 3-seed runs of the probes were not made (CPU time).
+- Why a shorter span is not the lever (a label simulation: Bowling's per-throw timeline at
+  15 fps, the trainer's judgement, Deep TAMER's uniform 0.2-4 s credit, 5% exploration):
+  for an agent that never hooks, the mean label of NOOP past the column is +0.78 at a 3.2
+  s span, +0.11 at 2.4 s, +0.08 at 1.5 s and +0.03 at 1.0 s, never negative: each rating's
+  credit spreads over 3.8 s, so the stretches before and after the column, where NOOP is
+  right, keep it positive; and an explored UP there gets the same label as NOOP (within
+  ±0.1 at every span), because the ratings crediting it judged its neighbours. What the
+  agent can learn is which of its behaviours over whole throws drew better ratings, not
+  which action in a state did.
 - Before issue 10 (the benchmark's own hidden options, a trainer-matched credit window
   [0.2, 1.4] s, and the earlier ``human`` trainer that rated the mean of the last 0.5-1.1 s):
   143.0 / 181.0 / 0.0.
