@@ -19,7 +19,7 @@ MountainCar-v0 (discrete) runs with ``--learner dqn``: PEBBLE's exploration is w
 the plain reward oracle useful there (its labels tie until some clip reaches the flag).
 Measured once, seed 0, as a user runs it (``hfrl train preference --env MountainCar-v0
 --teacher oracle --labels 300 --steps 100000 --set pretrain_steps=10000``, the table's DQN):
--110.5 (the progress teacher at the same budget: -135.8 / -102.1 / -104.4 on seeds 0-2). Since
+-110.5 (the progress teacher at the same budget: -120.3 / -99.3 / -123.0 on seeds 0-2). Since
 issue 11 the agent without pretraining also explores on state entropy while every label
 ties, so on such tasks "plain" is not exploration-free.
 """

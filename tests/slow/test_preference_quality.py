@@ -35,8 +35,9 @@ label ties, the learner explores on PEBBLE's state entropy and clips that ended 
 first (``PreferenceAgent.fit_reward``, ``queries.ending_pairs``)."""
 MOUNTAIN_CAR = ("MountainCar-v0", 300, 100_000)
 """MountainCar-v0, the ``progress`` teacher, DQN preset (rl-zoo's), 300 labels, 100k steps:
--135.8 / -102.1 / -104.4 (seeds 0-2; greedy returns swing by 20-40 between evaluations, so
-checked on the median). PPO did not learn in 150k steps."""
+-120.3 / -99.3 / -123.0 (seeds 0-2, with the swing term in its potential; -135.8 / -102.1 /
+-104.4 with energy alone; greedy returns swing by 20-40 between evaluations, so checked on
+the median). PPO did not learn in 150k steps."""
 
 
 def greedy_return(env_id: str, labels: int, steps: int, seed: int, teacher: str) -> float:
