@@ -21,10 +21,11 @@ Measured: ``lunarlander`` (1000 labels, 1,008,048 env steps, 10 greedy episodes,
 314 s): met on seeds 0 and 2, not on seed 1 (gap 296.7; median 122.8). Seed 1's curve: greedy
 never above -112; its episodes run to the 1000-step limit with a learned return of ~1000 (the
 learned reward is positive per step against the absorbing state's zero, so staying aloft pays
-more than landing; seed 0's episodes also average ~900 steps). The same PPO on the
-true reward, seed 0, 1,015,808 steps: 256.4 (wall 336 s, CPU 263 s, load 4.3). rl-zoo's DQN
-(learner_preset's ``dqn`` entry, ``--set learner=dqn``) at 1e5 steps, seed 0: 95.4 on the
-true reward (CPU 418 s); with preferences 171.5 at 60k steps, then -107.6 at 100k (CPU 520 s).
+more than landing; seed 0's episodes also average ~900 steps). The same PPO on the true
+reward, 1,015,808 steps: 256.4 on seed 0 (wall 336 s, CPU 263 s, load 4.3), 270.8 on seed 1
+(318 s, CPU 310 s, load 3.0): seed 1's gap is the preferences'. rl-zoo's DQN (learner_preset's
+``dqn`` entry, ``--set learner=dqn``) at 1e5 steps, seed 0: 95.4 on the true reward (CPU
+418 s); with preferences 171.5 at 60k steps, then -107.6 at 100k (CPU 520 s).
 
     python experiments/benchmarks/preference_goals.py lunarlander [--steps 1000000] [--labels 1000] [--true-reward]
     python experiments/benchmarks/preference_goals.py hopper [--steps 100000] [--labels 700]
