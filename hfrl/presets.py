@@ -209,11 +209,13 @@ PRESETS: tuple[PresetRow, ...] = (
             "hidden": (256,),
             "normalize_frames": 2000,
             "entropy_coef": 0.1,
+            "teacher": "human-pd-atari",
         },
         "experiments/benchmarks/deep_coach_atari.py (lr 1e-4, head [256], 15 fps; the CNN input "
         "standardised by 2000 random-policy frames, as Deep TAMER's, so Bowling's ball shows; "
         "entropy β 0.1 as on the control tasks: at the paper's 1.5 the policy stayed near "
-        "uniform, sampled score = random's, and greedy followed noise)",
+        "uniform, sampled score = random's, and greedy followed noise); simulated trainer "
+        "human-pd-atari (punishes a stall: seed 2 held the ball with human-pd)",
     ),
     # ------------------------------------------------------------------ TAMER+RL
     PresetRow(

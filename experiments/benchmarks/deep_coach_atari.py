@@ -4,7 +4,7 @@ For each seed it runs the command a user runs, with no agent options (the preset
 gives Deep COACH's Atari settings: window credit over Knox & Stone's 0.2-0.8 s, standardised
 CNN input, 256-unit head, lr 1e-4, entropy β 0.1, 15 fps)::
 
-    hfrl train deep-coach --env ALE/Bowling-v5 --teacher human-pd --steps 13500 \\
+    hfrl train deep-coach --env ALE/Bowling-v5 --teacher human-pd-atari --steps 13500 \\
         --max-episode-steps 4500 --eval-episodes 3 --seed S
 
 (15 simulated minutes at 15 steps/s; episodes capped at 5 minutes of play), then scores a
@@ -15,16 +15,17 @@ sampling, as while learning) is printed too.
 
     python experiments/benchmarks/deep_coach_atari.py [--seeds 0 1 2] [--minutes 15]
 
-Trainer: ``human-pd`` when the game has a scripted expert (Bowling has one), so ratings track
-the advantage of the agent's action over its own policy, as COACH assumes, and a judged
+Trainer: ``human-pd-atari`` (the presets row's) when the game has a scripted expert (Bowling
+has one), so ratings track the advantage of the agent's action over its own policy, as COACH assumes, and a judged
 span in which every step was a mistake is rated −1 however small the advantage (a stall;
 :mod:`hfrl.teachers.policy_dependent`: people punish an agent that idles); otherwise
 ``hindsight`` (:mod:`hfrl.teachers.atari_oracle`).
 
 Measured (CPU, 1 torch thread, shared 2-core machine, no GPU lent), Bowling:
 
-- ``human-pd`` rating persistent mistakes (the defaults now; 2026-12-01, ``--seeds 2 0 1``,
-  load 2.1-4.2), seeds 0 / 1 / 2: greedy 31.0 ± 25.7 / 30.0 ± 0.0 / 198.0 ± 11.8 vs random
+- ``human-pd`` rating persistent mistakes (now the trainer ``human-pd-atari``, the presets
+  row's; ``human-pd`` itself no longer does, see :mod:`hfrl.teachers.policy_dependent`;
+  2026-12-01, ``--seeds 2 0 1``, load 2.1-4.2), seeds 0 / 1 / 2: greedy 31.0 ± 25.7 / 30.0 ± 0.0 / 198.0 ± 11.8 vs random
   23.7 ± 7.7 / 18.7 ± 2.4 / 23.0 ± 5.1 on the same episodes; sampled π 86.3 / 28.7 / 181.0;
   572 / 599 / 639 ratings; 243 / 171 / 290 s wall. Above random on 3 of 3 seeds (greedy −
   random +7.3 / +11.3 / +175.0): the goal is met, by a small margin on seeds 0 and 1 (seed
@@ -114,14 +115,16 @@ def main() -> None:
     p.add_argument("--game", default="Bowling", help="ALE game name (ALE/<game>-v5)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--minutes", type=float, default=15.0, help="simulated minutes of feedback")
-    p.add_argument("--teacher", default=None, help="default: human-pd if an expert, else hindsight")
+    p.add_argument(
+        "--teacher", default=None, help="default: human-pd-atari if an expert, else hindsight"
+    )
     p.add_argument("--eval-episodes", type=int, default=3)
     p.add_argument("--max-episode-steps", type=int, default=4500, help="5 min of play")
     args = p.parse_args()
     from hfrl.presets import preset_fps
 
     env_id = f"ALE/{args.game}-v5"
-    teacher = args.teacher or ("human-pd" if has_expert(env_id) else "hindsight")
+    teacher = args.teacher or ("human-pd-atari" if has_expert(env_id) else "hindsight")
     fps = preset_fps("deep-coach", env_id) or 15.0
     steps = round(args.minutes * 60 * fps)
     print(

@@ -18,10 +18,16 @@ a wrong action or stalls (MacGlashan et al. 2017: feedback is policy-dependent, 
 trainers punish an agent that idles), whereas the advantage of a mistake the agent has
 settled on, −π(a*) ≈ 0, falls inside any margin and is never rated (Bowling: an agent
 holding the ball with π(NOOP) 0.98 scores −π(a*) ≥ −0.02 a step and gets no rating).
-``human-pd`` therefore rates −1 a judged span in which every step was a mistake, whatever
-the margin (:class:`~hfrl.teachers.scalar.ScalarTrainerConfig`'s
+``human-pd-atari`` therefore rates −1 a judged span in which every step was a mistake,
+whatever the margin (:class:`~hfrl.teachers.scalar.ScalarTrainerConfig`'s
 ``rate_persistent_mistakes``); a span with any right step is judged on its mean as
 before, so a near-converged agent's occasional slip is not punished beyond its advantage.
+It is the Atari trainer (the deep-coach ``ALE/*`` presets row), not ``human-pd``'s rule:
+in an Atari game a run of steps all unlike the expert's is what a person sees as a stall
+(the game does not go on), while on the control tasks the expert's action is one of
+several good ones, and punishing every settled departure from it cost the classic suite
+(``hfrl bench classic``, seeds 0-2, with the rule in ``human-pd``: COACH Acrobot −108.0 →
+−189.3, LunarLander 102.5 → −109.1; Deep COACH Acrobot −101.5 → −363.1).
 (A per-step floor instead — a mistake costs at least 1/n, or at least twice the margin —
 did that: one confident slip outweighed a span of confident right steps, and the −1 landed
 on the right steps too; Deep COACH CartPole at 20 fps, seed 2: 11 instead of 500.)
@@ -33,11 +39,12 @@ Everything else — margin, sparsity, consistency, delay, fatigue, pace — is t
   delay, margin 0: it rates whenever the advantage is non-zero, a stall included).
 - ``human-pd``: the ``human`` trainer's parameters (≤ 2 presses a second judged on the mean
   advantage over the last 0.3 s, 10% wrong, same delay, tiring) with a margin of 0.05
-  instead of 0.2, and persistent mistakes rated. The advantage averages to zero over the
-  agent's own behaviour, so a mean beyond ±0.2 is rare and would leave the agent almost
-  unrated; worse, an agent that settles on a wrong action has π(a*) small and, judged on
-  the mean alone, is never punished for it (every |A| ≤ margin) — the trap a wide margin
-  opens, which rating persistent mistakes closes.
+  instead of 0.2. The advantage averages to zero over the agent's own behaviour, so a
+  mean beyond ±0.2 is rare and would leave the agent almost unrated; an agent that settles
+  on a wrong action has π(a*) small and, judged on the mean alone, is never punished for it
+  (every |A| ≤ margin).
+- ``human-pd-atari``: ``human-pd`` with persistent mistakes rated (above), which closes
+  that trap where it is a stall.
 
 The trainer must see the agent it teaches: runners call :func:`attach_agent`
 (``hfrl train`` does) before the first step.
@@ -58,7 +65,8 @@ from hfrl.types import Step
 
 PD_PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
     "perfect-pd": ("perfect", {}),
-    "human-pd": ("human", {"margin": 0.05, "rate_persistent_mistakes": True}),
+    "human-pd": ("human", {"margin": 0.05}),
+    "human-pd-atari": ("human", {"margin": 0.05, "rate_persistent_mistakes": True}),
 }
 """Policy-dependent preset name -> (the scalar preset it starts from, fields changed)."""
 
@@ -181,13 +189,14 @@ def _factory(preset: str) -> Callable[..., ScalarTrainer]:
 
 PD_HELP = {
     "perfect-pd": "policy-dependent (COACH): rates every step by its advantage over the agent's policy",
-    "human-pd": "policy-dependent (COACH) at a person's pace, 10% wrong, 0.2-0.8 s delay, "
-    "tiring; punishes a persistent mistake (a stall)",
+    "human-pd": "policy-dependent (COACH) at a person's pace, 10% wrong, 0.2-0.8 s delay, tiring",
+    "human-pd-atari": "as human-pd, and punishes a persistent mistake (a stall: Atari)",
 }
 
 
 def register_presets() -> None:
-    """Register ``perfect-pd`` and ``human-pd`` as teacher names (idempotent)."""
+    """Register ``perfect-pd``, ``human-pd`` and ``human-pd-atari`` as teacher names
+    (idempotent)."""
     from hfrl.teachers.presets import TEACHERS, register_teacher
 
     for name in PD_PRESETS:

@@ -211,17 +211,18 @@ class FixedValues(FixedPolicy):
     preferences_are_policy = False
 
 
-def test_human_pd_punishes_a_stall_that_the_pure_advantage_leaves_unrated():
+def test_human_pd_atari_punishes_a_stall_that_the_pure_advantage_leaves_unrated():
     """An agent that always takes action 0 with π(0) = 0.98 where the expert wants 1: every
-    step scores −π(a*) = −0.02, inside a 0.05 margin. human-pd rates the persistent mistake
-    −1 at its pace; the same margin without that rule (perfect-pd:margin=0.05) gives
-    nothing."""
+    step scores −π(a*) = −0.02, inside a 0.05 margin. human-pd-atari rates the persistent
+    mistake −1 at its pace; the same margin without that rule (perfect-pd:margin=0.05)
+    gives nothing, and human-pd (the control tasks' trainer) does not rate it either."""
     from hfrl.teachers import make_teacher
     from hfrl.teachers.policy_dependent import attach_agent
 
     policy = FixedPolicy([0.98, 0.02])
-    human = make_teacher("human-pd", "CartPole-v1", seed=0)
+    human = make_teacher("human-pd-atari", "CartPole-v1", seed=0)
     assert human.config.rate_persistent_mistakes
+    assert not make_teacher("human-pd", "CartPole-v1", seed=0).config.rate_persistent_mistakes
     pure = make_teacher("perfect-pd:margin=0.05", "CartPole-v1", seed=0)
     obs = np.array([0.0, 0.0, 0.1, 0.5])  # the expert pushes right (1)
     ratings = {}
