@@ -301,10 +301,7 @@ class TamerRL(LiveAgent):
     def greedy_policy_at(self, episode: int) -> str:
         """The rule of the greedy (evaluation) action: TAMER's before RL starts and, under
         ``until-matched``, until the combination's env return matches Ĥ's."""
-        training = episode < self.rl_start_episode
-        if training and uses_ratings(self.combination):
-            return "tamer"
-        return "tamer" if self._matching and not self.matched else self.combination
+        return "tamer" if self._matching and not self.matched else self.policy_at(episode)
 
     def beta_at(self, episode: int) -> float:
         """β in ``episode``: β0 · decay^(episodes since the combination started acting)."""

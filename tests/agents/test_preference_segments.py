@@ -82,12 +82,18 @@ PINNED = [
 ]
 
 
-def test_recorder_clips_are_pinned_on_a_scripted_run():
+def _recorded(steps: int) -> tuple[SegmentRecorder, list[Segment]]:
+    """A clip recorder (4-step clips) over the counter envs after ``steps`` scripted steps."""
     clips: list[Segment] = []
     rec = SegmentRecorder(counter_venv(), 4, "Counter", clips.append)
     rec.reset()
-    for k in range(20):
+    for k in range(steps):
         rec.step(scripted_actions(k))
+    return rec, clips
+
+
+def test_recorder_clips_are_pinned_on_a_scripted_run():
+    rec, clips = _recorded(20)
     got = [
         (int(c.obs[0, 2]), c.episode, c.start_step, c.obs[:, 0].astype(int).tolist(), c.terminated)
         for c in clips
@@ -110,11 +116,7 @@ def test_recorder_clips_are_pinned_on_a_scripted_run():
 
 
 def test_recorder_clips_do_not_alias_its_buffers():
-    clips: list[Segment] = []
-    rec = SegmentRecorder(counter_venv(), 4, "Counter", clips.append)
-    rec.reset()
-    for k in range(12):
-        rec.step(scripted_actions(k))
+    rec, clips = _recorded(12)
     first = [(c.obs.copy(), c.actions.copy(), c.true_rewards.copy()) for c in clips]
     for k in range(12, 60):
         rec.step(scripted_actions(k))

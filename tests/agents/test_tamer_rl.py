@@ -102,6 +102,17 @@ def _agent(**config) -> TamerRL:
     return TamerRL("MountainCar-v0", MC_SPACE, gym.spaces.Discrete(3), TamerRLConfig(**config))
 
 
+def _tamer_first(human_episodes: int, **config) -> TamerRL:
+    """Action biasing, sequential, TAMER acting in the rated episodes (MountainCar's form)."""
+    return _agent(
+        combination="action-biasing",
+        setting="sequential",
+        rl_start="after-ratings",
+        human_episodes=human_episodes,
+        **config,
+    )
+
+
 def _step(obs, action, t, episode=0, i=0, reward=-1.0, next_obs=None, done=False):
     obs = np.asarray(obs, dtype=np.float32)
     nxt = obs if next_obs is None else np.asarray(next_obs, dtype=np.float32)
@@ -137,14 +148,7 @@ def test_q_augmentation_bootstraps_on_q_plus_beta_h():
 
 
 def test_sequential_after_ratings_tamer_acts_then_rl_with_h_frozen():
-    agent = _agent(
-        combination="action-biasing",
-        setting="sequential",
-        rl_start="after-ratings",
-        human_episodes=2,
-        beta=0.5,
-        beta_decay=0.5,
-    )
+    agent = _tamer_first(2, beta=0.5, beta_decay=0.5)
     s = np.array([-0.5, 0.01])
     t = 0.0
     for ep in range(2):
@@ -281,13 +285,7 @@ def test_value_baseline_start_value_is_the_baselines():
 
 def test_value_baseline_learns_alone_while_tamer_acts():
     """rl_start="after-ratings": in the rated episodes only V learns, δ = r + V(s') − V(s)."""
-    agent = _agent(
-        combination="action-biasing",
-        setting="sequential",
-        rl_start="after-ratings",
-        human_episodes=1,
-        value_step_size=0.05,
-    )
+    agent = _tamer_first(1, value_step_size=0.05)
     s = np.array([-0.5, 0.0])
     phi = agent.features(s)
     agent.observe(_step(s, 1, 0.0, done=True))
@@ -299,13 +297,7 @@ def test_q_init_from_h_when_h_freezes():
     """K = 1, RL after the ratings, c = 10: Ĥ(s, 2) = 0.4 after episode 0, so episode 1 starts
     with Q(s, ·) = 10·Ĥ(s, ·); its first (terminal) step from s with action 2 has
     δ = -1 − 10·0.4 = -5 and moves Q(s, 2) by α·δ·|φ(s)|²."""
-    agent = _agent(
-        combination="action-biasing",
-        setting="sequential",
-        rl_start="after-ratings",
-        human_episodes=1,
-        q_init_from_h=10.0,
-    )
+    agent = _tamer_first(1, q_init_from_h=10.0)
     s = np.array([-0.5, 0.0])
     phi = agent.features(s)
     agent.observe(_step(s, 2, 0.0, done=True))
@@ -331,14 +323,7 @@ def test_until_matched_keeps_h_greedy_until_the_env_return_matches():
     """TAMER's rated episodes return -10 and -20 (mean -15, window 2); the combination's
     -30, -12 (-30 < -15: Ĥ keeps the greedy policy), then -8 (-12 and -8 both >= -15: the
     combination's), then -40 (< -15: back to Ĥ's)."""
-    agent = _agent(
-        combination="action-biasing",
-        setting="sequential",
-        rl_start="after-ratings",
-        human_episodes=2,
-        beta_schedule="until-matched",
-        match_window=2,
-    )
+    agent = _tamer_first(2, beta_schedule="until-matched", match_window=2)
     s = np.array([-0.5, 0.0])
     t = 0.0
     greedy = []
@@ -355,11 +340,8 @@ def test_until_matched_keeps_h_greedy_until_the_env_return_matches():
 
 
 def test_new_settings_survive_save_and_load(tmp_path):
-    agent = _agent(
-        combination="action-biasing",
-        setting="sequential",
-        rl_start="after-ratings",
-        human_episodes=1,
+    agent = _tamer_first(
+        1,
         value_step_size=0.05,
         q_init_from_h=3.0,
         beta_schedule="until-matched",
