@@ -27,6 +27,21 @@ reward, 1,015,808 steps: 256.4 on seed 0 (wall 336 s, CPU 263 s, load 4.3), 270.
 ``dqn`` entry, ``--set learner=dqn``) at 1e5 steps, seed 0: 95.4 on the true reward (CPU
 418 s); with preferences 171.5 at 60k steps, then -107.6 at 100k (CPU 520 s).
 
+Seed 1, variants tried (2026-12-01 19:45-20:12 UTC, a fresh machine of the same kind, one
+thread, load 0.6-1.8, ~145 CPU s a run; none kept). Here the defaults give -15.4 ± 20.8 on
+seed 1 (the machine above gave -196.7: same code and seed, other CPU kernels), still aloft
+for 1000 steps with a learned reward of +0.78 a step against the absorbing state's 0; of
+the labelled clips that ended, 4 landed and 562 crashed, so the absorbing state's learned
+value is set by crashes (a crash clip holds it for every step after the crash, the crash
+step itself once). Ending "neutral" instead (absorbing steps score the batch's mean live
+reward while training; rewards centred): -58.4 (seed 0: 37.5); the crash step then carries
+the penalty (-6 to -8), but hovering states still score above the mean. Labels spread evenly
+over the run (``schedule_c`` 1.0): -20.3 (14 landings among 443 ended clips); both: -92.8.
+Clips of 100 / 200 steps: -7.9 / -21.4. The final state held to the horizon (absorbing steps
+score the clip's last live step; the learner gets that reward, discounted, for the steps
+left to 1000): -311.3 (seed 0: -931.2; it crashes). What seed 1 lacks is landings in its
+labels: the learner never lands, so the model never learns that landing beats hovering.
+
     python experiments/benchmarks/preference_goals.py lunarlander [--steps 1000000] [--labels 1000] [--true-reward]
     python experiments/benchmarks/preference_goals.py hopper [--steps 100000] [--labels 700]
 """
