@@ -39,7 +39,9 @@ the penalty (-6 to -8), but hovering states still score above the mean. Labels s
 over the run (``schedule_c`` 1.0): -20.3 (14 landings among 443 ended clips); both: -92.8.
 Clips of 100 / 200 steps: -7.9 / -21.4. The final state held to the horizon (absorbing steps
 score the clip's last live step; the learner gets that reward, discounted, for the steps
-left to 1000): -311.3 (seed 0: -931.2; it crashes). What seed 1 lacks is landings in its
+left to 1000): -311.3 (seed 0: -931.2; it crashes). PEBBLE's unsupervised pretraining first
+(``pretrain_steps`` 100000, state entropy): 37.0, still aloft, no landing among 653 ended
+labelled clips. What seed 1 lacks is landings in its
 labels: the learner never lands, so the model never learns that landing beats hovering.
 
     python experiments/benchmarks/preference_goals.py lunarlander [--steps 1000000] [--labels 1000] [--true-reward]
