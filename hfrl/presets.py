@@ -255,7 +255,8 @@ PRESETS: tuple[PresetRow, ...] = (
         "preference",
         "CartPole-v1",
         {"learner": "ppo"},
-        "slow check: 50 labels, 50k steps, 500 on seeds 0-2",
+        "slow check: 50 labels, 100k steps (rl-zoo's CartPole budget), 500 on seeds 0-5; "
+        "at 50k, 4 of 6",
     ),
     PresetRow(
         "preference",
