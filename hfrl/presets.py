@@ -27,9 +27,10 @@ from typing import Any
 from hfrl.config import config_from_dict
 from hfrl.errors import HfrlError
 
-RUN_KEYS = ("fps", "teacher")
-"""Settings of a row that belong to the run, not to the agent's config: the display rate and
-the simulated teacher ``hfrl train`` uses when ``--teacher`` is not given."""
+RUN_KEYS = ("fps", "teacher", "steps", "labels")
+"""Settings of a row that belong to the run, not to the agent's config: the display rate,
+the simulated teacher ``hfrl train`` uses when ``--teacher`` is not given, and a preference
+run's budget (env steps and comparisons) when ``--steps`` or ``--labels`` is not given."""
 
 FROM_TABLE = "preset"
 """Source of a setting that the presets table gave."""
@@ -254,34 +255,34 @@ PRESETS: tuple[PresetRow, ...] = (
     PresetRow(
         "preference",
         "CartPole-v1",
-        {"learner": "ppo"},
+        {"learner": "ppo", "steps": 100_000, "labels": 50},
         "slow check: 50 labels, 100k steps (rl-zoo's CartPole budget), 500 on seeds 0-5; "
         "at 50k, 4 of 6",
     ),
     PresetRow(
         "preference",
         "Pendulum-v1",
-        {"learner": "sac"},
+        {"learner": "sac", "steps": 10_000, "labels": 100},
         "slow check: 100 labels, 10k steps: -129 / -139 (seeds 0-1); PPO needs ~20x the steps",
     ),
     PresetRow(
         "preference",
         "MountainCar-v0",
-        {"learner": "dqn"},
+        {"learner": "dqn", "steps": 100_000, "labels": 300},
         "rl-zoo's DQN (learners.learner_preset); PPO did not learn in 150k steps, not even on "
         "the progress teacher's own shaped reward in 50k; slow check: progress teacher",
     ),
     PresetRow(
         "preference",
         "Acrobot-v1",
-        {"learner": "ppo"},
+        {"learner": "ppo", "steps": 100_000, "labels": 200},
         "slow check: 200 labels, 100k steps: -82.5 / -79.4 / -81.5 (seeds 0-2; while every "
         "label ties the learner explores on state entropy, PreferenceAgent.fit_reward)",
     ),
     PresetRow(
         "preference",
         "LunarLander-v3",
-        {"learner": "ppo"},
+        {"learner": "ppo", "steps": 1_000_000, "labels": 1000},
         "rl-zoo's PPO (learners.learner_preset: 16 envs, n_steps 1024, γ 0.999); "
         "experiments/benchmarks/preference_goals.py lunarlander, 1000 labels, 1M steps: "
         "122.8 / -196.7 / 221.1 (seeds 0-2; PPO on the true reward 256.4, seed 0); rl-zoo's "
@@ -343,6 +344,13 @@ def preset_teacher(agent: str, env_id: str) -> str | None:
     """The simulated teacher ``hfrl train`` uses for ``agent`` on ``env_id`` by default."""
     teacher = preset(agent, env_id).get("teacher")
     return None if teacher is None else str(teacher)
+
+
+def preset_budget(agent: str, env_id: str) -> tuple[int | None, int | None]:
+    """The env steps and comparisons the table gives a preference run, or None each."""
+    row = preset(agent, env_id)
+    steps, labels = row.get("steps"), row.get("labels")
+    return (None if steps is None else int(steps), None if labels is None else int(labels))
 
 
 def resolve_fps(agent: str, env_id: str, explicit: float | None, fallback: float) -> float:

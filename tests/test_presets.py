@@ -138,3 +138,41 @@ def test_every_preference_rows_learner_builds_with_its_preset(env_id):
     model = build_learner(name, venv, kwargs, seed=0, device="cpu", total_steps=1000)
     assert model.n_envs == venv.num_envs
     venv.close()
+
+
+ISSUE_BUDGET_CAPS = {
+    "CartPole-v1": (None, 50),
+    "Pendulum-v1": (20_000, 100),
+    "Acrobot-v1": (None, 200),
+    "MountainCar-v0": (None, 300),
+    "LunarLander-v3": (None, 1000),
+}
+"""Issue 11's caps on a preference run (env steps, comparisons); None: no cap on steps."""
+
+
+@pytest.mark.parametrize("env_id", sorted(ISSUE_BUDGET_CAPS))
+def test_preference_budgets_come_from_the_table_within_the_issues_caps(env_id):
+    """``hfrl train preference --env E`` without --steps/--labels runs the table's budget,
+    which the slow check runs too; an explicit option wins and the sources say so."""
+    import argparse
+
+    from hfrl.presets import preset_budget
+    from hfrl.training.preference_loop import run_budget
+
+    steps, labels = preset_budget("preference", env_id)
+    max_steps, max_labels = ISSUE_BUDGET_CAPS[env_id]
+    assert steps is not None and labels is not None
+    assert labels <= max_labels and (max_steps is None or steps <= max_steps)
+    plain = argparse.Namespace(env=env_id, steps=None, labels=None)
+    assert run_budget(plain) == (steps, labels, {"steps": FROM_TABLE, "labels": FROM_TABLE})
+    mine = argparse.Namespace(env=env_id, steps=123, labels=None)
+    assert run_budget(mine) == (123, labels, {"steps": FROM_USER, "labels": FROM_TABLE})
+
+
+def test_preference_budget_without_a_row_falls_back_to_the_loops_defaults():
+    import argparse
+
+    from hfrl.training.preference_loop import DEFAULT_STEPS, run_budget
+
+    args = argparse.Namespace(env="Taxi-v3", steps=None, labels=7)
+    assert run_budget(args) == (DEFAULT_STEPS, 7, {"steps": "default", "labels": FROM_USER})

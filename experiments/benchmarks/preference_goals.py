@@ -59,7 +59,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from preference_common import run_preference, run_true_reward
 
-from hfrl.presets import preset
+from hfrl.presets import preset, preset_budget
 
 LUNAR_GOAL = 100.0
 """LunarLander-v3: 200 is solved; the issue asks for 100 with at most 1000 labels."""
@@ -80,7 +80,8 @@ def main() -> int:
     args = p.parse_args()
     load = os.getloadavg()[0]
     if args.case == "lunarlander":
-        steps, labels = args.steps or 1_000_000, args.labels or 1000
+        table_steps, table_labels = preset_budget("preference", "LunarLander-v3")
+        steps, labels = args.steps or table_steps, args.labels or table_labels
         if labels > 1000:
             p.error("the goal is for at most 1000 labels")
         r = run_preference(

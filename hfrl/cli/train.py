@@ -52,7 +52,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     budget = parser.add_mutually_exclusive_group()
     budget.add_argument("--episodes", type=int, help="live agents: training episodes (default 20)")
-    budget.add_argument("--steps", type=int, help="training env steps")
+    budget.add_argument(
+        "--steps", type=int, help="training env steps (preference: default from the presets table)"
+    )
     parser.add_argument(
         "--fps",
         type=float,
@@ -81,7 +83,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--eval-every", type=int, default=0, help="greedy curve point every N episodes (0: none)"
     )
     parser.add_argument("--max-episode-steps", type=int, help="cap on the length of each episode")
-    parser.add_argument("--labels", type=int, help="preference agents: comparison budget")
+    parser.add_argument(
+        "--labels",
+        type=int,
+        help="preference agents: comparison budget (default from the presets table)",
+    )
     parser.add_argument(
         "--labels-from",
         metavar="SESSION",

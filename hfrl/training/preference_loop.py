@@ -23,9 +23,32 @@ from typing import Any
 from hfrl.errors import HfrlError
 
 DEFAULT_STEPS = 50_000
-"""Env steps when ``--steps`` is not given."""
+"""Env steps when neither ``--steps`` nor the presets table gives them."""
 DEFAULT_LABELS = 100
-"""Comparisons when ``--labels`` is not given."""
+"""Comparisons when neither ``--labels`` nor the presets table gives them."""
+
+
+def run_budget(args: argparse.Namespace) -> tuple[int, int, dict[str, str]]:
+    """Env steps and comparisons: the explicit option, else the presets table's, else the
+    defaults above; and where each came from (``user``, ``preset`` or ``default``)."""
+    from hfrl.presets import FROM_TABLE, FROM_USER, preset_budget
+
+    table = preset_budget("preference", args.env)
+    explicit = (args.steps, getattr(args, "labels", None))
+    values, sources = [], {}
+    for key, given, listed, fallback in zip(
+        ("steps", "labels"), explicit, table, (DEFAULT_STEPS, DEFAULT_LABELS), strict=True
+    ):
+        if given is not None:
+            values.append(int(given))
+            sources[key] = FROM_USER
+        elif listed is not None:
+            values.append(listed)
+            sources[key] = FROM_TABLE
+        else:
+            values.append(fallback)
+            sources[key] = "default"
+    return values[0], values[1], sources
 
 
 def run_preference_training(args: argparse.Namespace, recorder: Any) -> int:
@@ -51,8 +74,7 @@ def run_preference_training(args: argparse.Namespace, recorder: Any) -> int:
 
     if getattr(args, "episodes", None) is not None:
         raise HfrlError("preference agents train for a number of env steps: use --steps N")
-    steps = args.steps if args.steps is not None else DEFAULT_STEPS
-    labels = args.labels if getattr(args, "labels", None) is not None else DEFAULT_LABELS
+    steps, labels, budget_sources = run_budget(args)
     if steps < 1 or labels < 0:
         raise HfrlError("--steps must be at least 1 and --labels at least 0")
     eval_episodes = int(getattr(args, "eval_episodes", 10) or 10)
@@ -98,6 +120,7 @@ def run_preference_training(args: argparse.Namespace, recorder: Any) -> int:
         "max_episode_steps": args.max_episode_steps,
         "agent_config": config_to_dict(config),
         "agent_config_sources": sources,
+        "budget_sources": budget_sources,
     }
     recorder.write_config(run_config)
     verbose = int(config.learner_kwargs.get("verbose", 0) or 0)
