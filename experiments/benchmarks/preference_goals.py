@@ -41,7 +41,8 @@ Clips of 100 / 200 steps: -7.9 / -21.4. The final state held to the horizon (abs
 score the clip's last live step; the learner gets that reward, discounted, for the steps
 left to 1000): -311.3 (seed 0: -931.2; it crashes). PEBBLE's unsupervised pretraining first
 (``pretrain_steps`` 100000, state entropy): 37.0, still aloft, no landing among 653 ended
-labelled clips. What seed 1 lacks is landings in its
+labelled clips. Twice the steps (``--steps 2000000``, the same 1000 labels; 2026-12-01
+22:36 UTC, load 2.8, wall 441 s, CPU 352 s): -85.7. What seed 1 lacks is landings in its
 labels: the learner never lands, so the model never learns that landing beats hovering.
 
     python experiments/benchmarks/preference_goals.py lunarlander [--steps 1000000] [--labels 1000] [--true-reward]
