@@ -131,6 +131,18 @@ def _column_groups(mask: np.ndarray) -> list[tuple[int, int, int, int]]:
     return out
 
 
+def bowling_lane_groups(obs: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """What stands on the lane left of the pins in the newest frame of ``obs`` (a frame or a
+    stack): the bowler first, then the ball once it has left the bowler's hand, each as
+    (first col, last col, top lane row, bottom lane row)."""
+    frame = np.asarray(obs)
+    if frame.ndim == 3:
+        frame = frame[-1]
+    top, bottom = BOWLING_LANE_ROWS
+    mask = np.abs(frame[top:bottom] - BOWLING_BACKGROUND) > 0.5
+    return [g for g in _column_groups(mask) if g[0] < BOWLING_PINS_COL]
+
+
 def bowling_action(obs: np.ndarray) -> int:
     """Hook shot from the bottom of the lane, read off the newest frame of the stack.
 
@@ -141,12 +153,7 @@ def bowling_action(obs: np.ndarray) -> int:
     pressed after a throw sets the curve for the rest of the roll, so pressing it earlier
     would hook too soon, and later presses change nothing. Otherwise wait (NOOP).
     """
-    frame = np.asarray(obs)
-    if frame.ndim == 3:
-        frame = frame[-1]
-    top, bottom = BOWLING_LANE_ROWS
-    mask = np.abs(frame[top:bottom] - BOWLING_BACKGROUND) > 0.5
-    groups = [g for g in _column_groups(mask) if g[0] < BOWLING_PINS_COL]
+    groups = bowling_lane_groups(obs)
     if not groups:
         return BOWLING_NOOP
     bowler = groups[0]

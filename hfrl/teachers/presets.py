@@ -18,12 +18,16 @@ from typing import Any, Literal
 
 from hfrl.errors import HfrlError, unknown_name
 from hfrl.protocols import PreferenceTeacher, ScalarTeacher
+from hfrl.teachers.bowling_effects import BowlingEffectOracle
 from hfrl.teachers.oracles import ExpertAgreementOracle, ScalarOracle
 from hfrl.teachers.preference import PREFERENCE_PRESETS, BPrefTeacher
 from hfrl.teachers.progress import PROGRESS_PRESETS, ProgressTeacher, potential_for
 from hfrl.teachers.scalar import SCALAR_PRESETS, ScalarTrainer
 
 TeacherKind = Literal["scalar", "preference"]
+
+EFFECT_ORACLES: dict[str, Callable[[], ScalarOracle]] = {"ALE/Bowling-v5": BowlingEffectOracle}
+"""Env id -> a new oracle scoring what each step visibly leads to (``judge="effects"``)."""
 
 TeacherFactory = Callable[..., ScalarTeacher | PreferenceTeacher]
 """``factory(env_id, seed, overrides, oracle) -> teacher``; ``overrides`` maps config field
@@ -184,15 +188,31 @@ def _progress_factory(preset: str) -> TeacherFactory:
     return build
 
 
+def default_oracle(env_id: str, judge: str = "actions") -> ScalarOracle:
+    """The oracle a simulated scalar trainer judges ``env_id`` by: agreement with the env's
+    scripted expert (``judge="actions"``) or the env's effect oracle (``"effects"``; with
+    ``"auto"``, the effect oracle where the env has one)."""
+    if judge == "auto":
+        judge = "effects" if env_id in EFFECT_ORACLES else "actions"
+    if judge == "effects":
+        if env_id not in EFFECT_ORACLES:
+            raise HfrlError(
+                f"no effect oracle for {env_id}; effects are judged on {', '.join(EFFECT_ORACLES)}"
+                " (use judge=actions)"
+            )
+        return EFFECT_ORACLES[env_id]()
+    from hfrl.experts import get_expert
+
+    return ExpertAgreementOracle(get_expert(env_id))
+
+
 def _scalar_factory(preset: str) -> TeacherFactory:
     def build(
         env_id: str, seed: int, overrides: dict[str, str], oracle: ScalarOracle | None = None
     ) -> ScalarTrainer:
         config = apply_overrides(SCALAR_PRESETS[preset], overrides)
         if oracle is None:
-            from hfrl.experts import get_expert
-
-            oracle = ExpertAgreementOracle(get_expert(env_id))
+            oracle = default_oracle(env_id, config.judge)
         return ScalarTrainer(config, oracle, seed=seed, name=preset)
 
     return build

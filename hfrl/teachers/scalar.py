@@ -87,6 +87,12 @@ class ScalarTrainerConfig:
     previous judgement, pressed ``delay_min`` to ``delay_max`` after the judgement."""
     value: float = 1.0
     """Magnitude of a rating (Knox's keys: 1, or 10 for a strong key)."""
+    judge: str = "actions"
+    """What the oracle scores: ``"actions"``, whether each action is the scripted expert's
+    (:class:`~hfrl.teachers.oracles.ExpertAgreementOracle`); ``"effects"``, what each step
+    visibly leads to, for an env that has such an oracle
+    (``hfrl.teachers.presets.EFFECT_ORACLES``: Bowling); ``"auto"``, effects where the env
+    has that oracle and actions elsewhere."""
     rate_persistent_mistakes: bool = False
     """Rate −1 a judgement in which every step watched scored below 0, even when the mean is
     within ``margin``: a person punishes an agent that keeps doing the wrong thing or stalls
@@ -99,6 +105,8 @@ class ScalarTrainerConfig:
                 raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
         if not (0.0 <= self.margin < 1.0):
             raise ValueError(f"margin must be in [0, 1), got {self.margin}")
+        if self.judge not in ("actions", "effects", "auto"):
+            raise ValueError(f"judge must be 'actions', 'effects' or 'auto', got {self.judge!r}")
         if self.delay not in ("uniform", "gamma"):
             raise ValueError(f"delay must be 'uniform' or 'gamma', got {self.delay!r}")
         if self.fatigue_tau is not None and not (self.fatigue_tau > 0):
