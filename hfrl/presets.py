@@ -146,8 +146,8 @@ PRESETS: tuple[PresetRow, ...] = (
         "experiments/benchmarks/deep_tamer_bowling.py (Bowling: standardised CNN input, "
         "dueling head, 5% explore, replay every 5; 15 fps = the console's 60 Hz / 4 frames); "
         "credit window: Warnell et al.'s [0.2, 4] s, not the benchmark's trainer-matched 1.4 s; "
-        "simulated trainer human-atari (judges 3.2 s of play, rated moments 0.2-4 s before the "
-        "press, as Warnell et al.'s window describes people)",
+        "simulated trainer human-atari (judges what 3.2 s of play visibly led to, rated moments "
+        "0.2-4 s before the press, as Warnell et al.'s window describes people)",
     ),
     # ------------------------------------------------------------------ COACH
     PresetRow(

@@ -22,12 +22,38 @@ ball reaches a column; 214 on one episode here, ``expert_scores.py``).
 of play, pressed 0.2-0.8 s after it (Knox & Stone's reaction window), so every moment it
 rates lies 0.2-4 s before the press (Warnell et al.'s window): 84% of a rating's credit falls
 on what it judged (``human``, judging 0.3 s: 7.9%; measured with the agent's
-:class:`~hfrl.credit.StepHistory` at 15 fps).
+:class:`~hfrl.credit.StepHistory` at 15 fps). On Bowling it judges what the play visibly
+leads to (:mod:`hfrl.teachers.bowling_effects`: the throw, a ball rolling straight past the
+hook point, the curve; the wind-up, the pins, the ball's return and everything after the
+curve is set are not judged, since no key changes them); ``--teacher
+human-atari:judge=actions`` judges agreement with the scripted expert on every step instead.
 
 Measured (CPU, 1 torch thread, shared 2-core machine, no GPU lent; random baseline on the
 same evaluation episodes, DQN 42.4):
 
-- ``human-atari`` (the defaults now), seeds 0 / 1 / 2: greedy 7.7 ± 1.2 / 28.0 ± 13.4 /
+- ``human-atari`` judging effects (the defaults now; 2026-12-01 22:50-00:10 UTC, one
+  thread, two runs at a time, load ~2, 106-153 s a seed), seeds 0-5: greedy 61.7 / 134.3 /
+  2.0 / 77.3 / 91.0 / 9.0 (554 / 509 / 538 / 545 / 576 / 466 ratings): above DQN on 4 of 6
+  seeds (median 69.5), gaps to DQN +19.3 / +91.9 / -40.4 / +34.9 / +48.6 / -33.4. The goal
+  (every seed) is NOT reached: seeds 2 and 5 fail. Judging actions on the same seeds (the
+  defaults before): 11.3 / 38.0 / 105.7 / 59.3 / 10.0 / 17.3, above DQN on 2 of 6 (median
+  27.7). Why judging actions taught less (measured with the emulator state cloned, one
+  action changed at each step of an expert throw): only the throw, a direction pressed before
+  the hook point and the hook change the outcome, and one step of UP does not curve the ball
+  (the stick must be held for two steps); agreement still scores every other step ±1 and
+  punishes a harmless NOOP after the hook (the expert's rule keeps pressing UP to the pins),
+  so a hook followed by waiting scored like no hook. What seed 2 does at the end (the saved
+  agent, greedy, 1500 steps): it throws, then presses DOWN or DOWN-FIRE during the roll and
+  gutters the ball (score 0); its training returns by episode, 15 / 76 / 64 / 22 / 28 / 3,
+  show it had learned the hook and lost it. Seed 1 with held exploration (the random action
+  held 4 steps, Dabney et al. 2021's temporally extended ε-greedy, so that an explored
+  direction curves the ball) fell the same way, to 0.0. Probes with judging effects, none
+  kept: seed 2 with a feedback buffer of 15000 steps (every credited step of the run; default
+  5000): 0.0 (seed 0: 63.3); ``lr=5e-5``: 24.0; ``margin=0.5``: 0.0; exploration held 4 steps:
+  60.7 / 0.0 / 17.3 on seeds 0-2; the CNN encoder pretrained as an autoencoder on 2000
+  random-policy frames and frozen (Warnell et al.; ``autoencoder_frames=2000``, judging
+  actions): 0.0 / 0.0 on seeds 0 / 1.
+- ``human-atari`` judging actions, seeds 0 / 1 / 2: greedy 7.7 ± 1.2 / 28.0 ± 13.4 /
   88.7 ± 25.8 vs random 23.7 / 18.7 / 23.0; 712 / 618 / 656 ratings; 359 / 375 / 754 s
   wall (load 4.2-8.7). Above random on 2 of 3 seeds, above DQN on 1 of 3 (seed 2); gap to
   DQN -34.7 / -14.4 / +46.3: the goal is NOT reached on seeds 0 and 1.
@@ -67,7 +93,8 @@ same evaluation episodes, DQN 42.4):
   [0.2, 1.4] s, and the earlier ``human`` trainer that rated the mean of the last 0.5-1.1 s):
   143.0 / 181.0 / 0.0.
 - Re-measured on a fresh machine of the same kind (2026-12-01 20:15-20:40 UTC, one thread,
-  load 0.1-2.0, ~120 s a seed): the defaults give 11.3 ± 4.7 / 38.0 ± 23.2 / 105.7 ± 24.2
+  load 0.1-2.0, ~120 s a seed): the defaults then (judging actions) gave 11.3 ± 4.7 /
+  38.0 ± 23.2 / 105.7 ± 24.2
   (random 23.7 / 18.7 / 23.0; 685 / 567 / 740 ratings): above DQN on seed 2 only, gaps
   -31.1 / -4.4 / +63.3. Probes on seeds 0 / 1, none kept: rating only a clear judgement
   (``--teacher human-atari:margin=0.8``, at least 90% agreement or disagreement): 0.0 / 2.7,

@@ -230,7 +230,8 @@ _PREFERENCE_HELP = {
 _SCALAR_HELP = {
     "perfect": "rates every step from the expert, always right, 0.2-0.8 s delay",
     "human": "rates at a person's pace (<=2/s), 10% wrong, 0.2-0.8 s delay, slowly tiring",
-    "human-atari": "as human, judging the last 3.2 s of play: rated moments 0.2-4 s before the press",
+    "human-atari": "as human, judging what the last 3.2 s of play led to (Bowling: the throw and "
+    "the curve): rated moments 0.2-4 s before the press",
 }
 
 for _name in PREFERENCE_PRESETS:

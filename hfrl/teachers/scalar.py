@@ -167,7 +167,7 @@ HUMAN = ScalarTrainerConfig(
 - mistakes: 10% of ratings have the wrong sign (C = 0.9);
 - fatigue: L = exp(-t / 30 min), never below 0.5 (after 5 minutes L ≈ 0.85)."""
 
-HUMAN_ATARI = dataclasses.replace(HUMAN, judge_seconds=3.2, delay_max=4.0)
+HUMAN_ATARI = dataclasses.replace(HUMAN, judge_seconds=3.2, delay_max=4.0, judge="auto")
 """``human-atari``: the ``human`` trainer watching an Atari game, where what a person judges
 is a stretch of play rather than a moment (Bowling: a throw and the ball's roll; from the
 throw to the score takes about 7 s at 15 fps). Each parameter and the figure it follows:
@@ -177,6 +177,11 @@ throw to the score takes about 7 s at 15 fps). Each parameter and the figure it 
   was on screen 0.2-4 s before the key press: Warnell et al.'s (2018) window, the window
   Deep TAMER credits by default; about 84% of a rating's credit (3.2 of 3.8 s) then falls
   on what it judged, against 8% (0.3 of 3.8 s) for ``human`` under that window;
+- what it judges: what the play visibly leads to where the game has an effect oracle
+  (``judge="auto"``; Bowling: :mod:`hfrl.teachers.bowling_effects`, the throw, the straight
+  roll past the hook point, the curve), not whether each key matches a scripted expert's:
+  a person watching sees the ball curve, not the joystick, and most of a game's steps
+  change nothing whatever is pressed (agreement elsewhere, and with ``judge=actions``);
 - pace, judgement, mistakes and fatigue: as ``human`` (at most two presses a second, the
   sign of a mean beyond ±0.2, 10% wrong, L = exp(-t / 30 min) down to 0.5)."""
 

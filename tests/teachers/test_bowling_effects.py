@@ -80,9 +80,12 @@ def test_a_tap_that_does_not_curve_the_ball_is_no_hook():
 
 
 def test_effects_are_what_human_atari_can_judge_and_only_where_an_oracle_exists():
-    trainer = make_teacher("human-atari:judge=effects", "ALE/Bowling-v5", 0)
-    assert trainer.oracle.name == "bowling-effects"
-    assert default_oracle("ALE/Bowling-v5").name.startswith("expert-agreement")
+    assert make_teacher("human-atari", "ALE/Bowling-v5", 0).oracle.name == "bowling-effects"
+    judging_actions = make_teacher("human-atari:judge=actions", "ALE/Bowling-v5", 0)
+    assert judging_actions.oracle.name.startswith("expert-agreement")
+    assert make_teacher("human", "ALE/Bowling-v5", 0).oracle.name.startswith("expert-agreement")
+    assert default_oracle("ALE/Bowling-v5", "auto").name == "bowling-effects"
+    assert default_oracle("CartPole-v1", "auto").name.startswith("expert-agreement")
     with pytest.raises(HfrlError, match="no effect oracle for CartPole-v1"):
         default_oracle("CartPole-v1", "effects")
     with pytest.raises(HfrlError, match="judge must be"):
