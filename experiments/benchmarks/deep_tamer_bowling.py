@@ -31,28 +31,38 @@ human-atari:judge=actions`` judges agreement with the scripted expert on every s
 Measured (CPU, 1 torch thread, shared 2-core machine, no GPU lent; random baseline on the
 same evaluation episodes, DQN 42.4):
 
-- ``human-atari`` judging effects (the defaults now; 2026-12-01 22:50-00:10 UTC, one
-  thread, two runs at a time, load ~2, 106-153 s a seed), seeds 0-5: greedy 61.7 / 134.3 /
-  2.0 / 77.3 / 91.0 / 9.0 (554 / 509 / 538 / 545 / 576 / 466 ratings): above DQN on 4 of 6
-  seeds (median 69.5), gaps to DQN +19.3 / +91.9 / -40.4 / +34.9 / +48.6 / -33.4. The goal
-  (every seed) is NOT reached: seeds 2 and 5 fail. Judging actions on the same seeds (the
-  defaults before): 11.3 / 38.0 / 105.7 / 59.3 / 10.0 / 17.3, above DQN on 2 of 6 (median
-  27.7). Why judging actions taught less (measured with the emulator state cloned, one
-  action changed at each step of an expert throw): only the throw, a direction pressed before
-  the hook point and the hook change the outcome, and one step of UP does not curve the ball
-  (the stick must be held for two steps); agreement still scores every other step ±1 and
-  punishes a harmless NOOP after the hook (the expert's rule keeps pressing UP to the pins),
-  so a hook followed by waiting scored like no hook. What seed 2 does at the end (the saved
-  agent, greedy, 1500 steps): it throws, then presses DOWN or DOWN-FIRE during the roll and
-  gutters the ball (score 0); its training returns by episode, 15 / 76 / 64 / 22 / 28 / 3,
-  show it had learned the hook and lost it. Seed 1 with held exploration (the random action
-  held 4 steps, Dabney et al. 2021's temporally extended ε-greedy, so that an explored
-  direction curves the ball) fell the same way, to 0.0. Probes with judging effects, none
-  kept: seed 2 with a feedback buffer of 15000 steps (every credited step of the run; default
-  5000): 0.0 (seed 0: 63.3); ``lr=5e-5``: 24.0; ``margin=0.5``: 0.0; exploration held 4 steps:
-  60.7 / 0.0 / 17.3 on seeds 0-2; the CNN encoder pretrained as an autoencoder on 2000
-  random-policy frames and frozen (Warnell et al.; ``autoencoder_frames=2000``, judging
-  actions): 0.0 / 0.0 on seeds 0 / 1.
+- ``human-atari`` judging effects (the defaults now; 2026-12-02 00:00-00:09 UTC, one
+  thread, two runs at a time, load ~2, 132-159 s a seed), seeds 0-5: greedy 33.7 / 79.0 /
+  62.3 / 26.0 / 135.3 / 42.7 (361 / 615 / 579 / 501 / 588 / 626 ratings): above DQN on 4 of
+  6 seeds (median 52.5), above random on seeds 0-2 (random 23.7 / 18.7 / 23.0); gaps to DQN
+  -8.7 / +36.6 / +19.9 / -16.4 / +92.9 / +0.3. The goal (every seed) is NOT reached: seeds 0
+  and 3 fall short, but no seed ends stalling or guttering the ball (lowest 26.0). Judging
+  actions on the same seeds (the defaults before): 11.3 / 38.0 / 105.7 / 59.3 / 10.0 / 17.3,
+  above DQN on 2 of 6 (median 27.7). Why judging actions taught less (measured with the
+  emulator state cloned, one action changed at each step of an expert throw): only the throw,
+  a direction pressed before the hook point and the hook change the outcome, and one step of
+  UP does not curve the ball (the stick must be held for two steps); agreement still scores
+  every other step ±1 and punishes a harmless NOOP after the hook (the expert's rule keeps
+  pressing UP to the pins), so a hook followed by waiting scored like no hook.
+  Earlier forms of the effect oracle, each on seeds 0-5: (a) the straight roll judged by the
+  key until the pins, and the wind-up not judged: 61.7 / 134.3 / 2.0 / 77.3 / 91.0 / 9.0 (4
+  of 6); seed 2 had learned the hook (training returns 15 / 76 / 64 / 22 / 28 / 3) and then
+  found a hole: a down-curve set from the bottom of the lane does not show (the ball runs
+  straight on), and UP pressed past the hook point still scored +1, so it gutters every ball
+  at the end; (b) closing that hole (a ball still straight 12 columns past the hook point
+  scores -1 whatever is pressed), wind-up still not judged: 0.0 / 53.7 / 50.3 / 92.0 / 0.0 /
+  82.0 (4 of 6), seeds 0 and 4 stalling with the ball in hand: in training 5% exploration
+  throws after ~8 s of standing, the ratings judging the stall spill onto the throw (the
+  buffer's in-hand FIRE labels -1.0, NOOP -0.72), and with the wind-up at 0 nothing rated
+  the throw up; scoring the wind-up +1 (the defaults now) ends that; (c) the straight roll
+  not judged until 2 columns past the hook point, then -1: 3.0 / 23.3 / 133.7 / 44.3 / 61.0 /
+  17.3 (3 of 6). Probes with form (a), none kept: seed 2 with a feedback buffer of 15000
+  steps (every credited step of the run; default 5000): 0.0 (seed 0: 63.3); ``lr=5e-5``:
+  24.0; ``margin=0.5``: 0.0; exploration held for 4 steps (Dabney et al. 2021's temporally
+  extended ε-greedy, so that an explored direction curves the ball): 60.7 / 0.0 / 17.3 on
+  seeds 0-2. The CNN encoder pretrained as an autoencoder on 2000 random-policy frames and
+  frozen (Warnell et al.; ``--set autoencoder_frames=2000``, judging actions): 0.0 / 0.0 on
+  seeds 0 / 1.
 - ``human-atari`` judging actions, seeds 0 / 1 / 2: greedy 7.7 ± 1.2 / 28.0 ± 13.4 /
   88.7 ± 25.8 vs random 23.7 / 18.7 / 23.0; 712 / 618 / 656 ratings; 359 / 375 / 754 s
   wall (load 4.2-8.7). Above random on 2 of 3 seeds, above DQN on 1 of 3 (seed 2); gap to
