@@ -58,7 +58,10 @@ same evaluation episodes, DQN 42.4):
   not judged until 2 columns past the hook point, then -1: 3.0 / 23.3 / 133.7 / 44.3 / 61.0 /
   17.3 (3 of 6). Probes on the defaults now, none kept: ``--set lr=2e-4`` 49.7 / 82.7 / 1.0
   on seeds 0-2 (seed 2 gutters at the end; 436-443 s a seed beside the CI run); ``--set
-  explore=0.1`` 38.3 on seed 0. Probes with form (a), none kept: seed 2 with a feedback buffer of 15000
+  explore=0.1`` 38.3 on seed 0; ``--teacher human-atari:margin=0.3`` (at least 65% of the
+  span judged alike) 65.0 / 12.3 / 15.0; ``--teacher
+  human-atari:judge_seconds=2.4,delay_max=3.2`` 33.7 on seed 0. Probes with form (a), none
+  kept: seed 2 with a feedback buffer of 15000
   steps (every credited step of the run; default 5000): 0.0 (seed 0: 63.3); ``lr=5e-5``:
   24.0; ``margin=0.5``: 0.0; exploration held for 4 steps (Dabney et al. 2021's temporally
   extended ε-greedy, so that an explored direction curves the ball): 60.7 / 0.0 / 17.3 on
