@@ -13,7 +13,11 @@
 
 Measured: ``hopper --steps 30000 --labels 700`` (seed 0, one thread, 2026-12-01 14:58 UTC,
 load 2.0, the slow test tier beside it): preference SAC 237.8 in 676 s, SAC on the true
-reward 122.9 in 459 s: met at this reduced budget (both far from converged).
+reward 122.9 in 459 s: met at this reduced budget (both far from converged). At the
+script's default budget, ``hopper`` (100000 steps, 700 labels, seed 0, one thread, the two
+runs side by side, 2026-12-02 00:00-00:24 UTC, load ~2): preference SAC 293.1 in 1369 s,
+SAC on the true reward 574.3 in 1437 s: NOT met (gap 281.2); the true-reward SAC pulls ahead
+between 30k and 100k steps.
 
 Measured: ``lunarlander`` (1000 labels, 1,008,048 env steps, 10 greedy episodes, one thread,
 2026-12-01 16:45-17:16 UTC, load 1.9-4.4 with other engineers' jobs beside it): seed 0
