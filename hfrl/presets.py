@@ -36,6 +36,8 @@ FROM_TABLE = "preset"
 """Source of a setting that the presets table gave."""
 FROM_USER = "user"
 """Source of a setting that an explicit option gave."""
+FROM_DEFAULT = "default"
+"""Source of a run setting that neither an option nor the table gave (the caller's fallback)."""
 
 
 @dataclass(frozen=True)
@@ -353,12 +355,24 @@ def preset_budget(agent: str, env_id: str) -> tuple[int | None, int | None]:
     return (None if steps is None else int(steps), None if labels is None else int(labels))
 
 
+def resolve_run_setting(
+    agent: str, env_id: str, key: str, explicit: Any, fallback: Any
+) -> tuple[Any, str]:
+    """A run setting (one of :data:`RUN_KEYS`): the explicit value, else the table's, else
+    ``fallback``; and where it came from (:data:`FROM_USER`, :data:`FROM_TABLE` or
+    :data:`FROM_DEFAULT`)."""
+    if explicit is not None:
+        return explicit, FROM_USER
+    listed = preset(agent, env_id).get(key)
+    if listed is not None:
+        return listed, FROM_TABLE
+    return fallback, FROM_DEFAULT
+
+
 def resolve_fps(agent: str, env_id: str, explicit: float | None, fallback: float) -> float:
     """The display rate: an explicit one, else the table's, else ``fallback``."""
-    if explicit:
-        return float(explicit)
-    fps = preset_fps(agent, env_id)
-    return fps if fps is not None else float(fallback)
+    fps, _ = resolve_run_setting(agent, env_id, "fps", explicit or None, fallback)
+    return float(fps)
 
 
 def agent_settings(agent: str, env_id: str, config_class: type) -> dict[str, Any]:

@@ -122,13 +122,11 @@ def build_fitted(name: str, env_id: str, seed: int, oracle: Any = None) -> Any:
         from hfrl.teachers.preference import BPrefTeacher
 
         return BPrefTeacher(dataclasses.replace(config, seed=seed), name=label)
-    from hfrl.teachers.oracles import ExpertAgreementOracle
+    from hfrl.teachers.presets import default_oracle
     from hfrl.teachers.scalar import ScalarTrainer
 
     if oracle is None:
-        from hfrl.experts import get_expert
-
-        oracle = ExpertAgreementOracle(get_expert(env_id))
+        oracle = default_oracle(env_id, config.judge)
     return ScalarTrainer(config, oracle, seed=seed, name=label)
 
 

@@ -31,24 +31,15 @@ DEFAULT_LABELS = 100
 def run_budget(args: argparse.Namespace) -> tuple[int, int, dict[str, str]]:
     """Env steps and comparisons: the explicit option, else the presets table's, else the
     defaults above; and where each came from (``user``, ``preset`` or ``default``)."""
-    from hfrl.presets import FROM_TABLE, FROM_USER, preset_budget
+    from hfrl.presets import resolve_run_setting
 
-    table = preset_budget("preference", args.env)
-    explicit = (args.steps, getattr(args, "labels", None))
-    values, sources = [], {}
-    for key, given, listed, fallback in zip(
-        ("steps", "labels"), explicit, table, (DEFAULT_STEPS, DEFAULT_LABELS), strict=True
-    ):
-        if given is not None:
-            values.append(int(given))
-            sources[key] = FROM_USER
-        elif listed is not None:
-            values.append(listed)
-            sources[key] = FROM_TABLE
-        else:
-            values.append(fallback)
-            sources[key] = "default"
-    return values[0], values[1], sources
+    steps, steps_from = resolve_run_setting(
+        "preference", args.env, "steps", args.steps, DEFAULT_STEPS
+    )
+    labels, labels_from = resolve_run_setting(
+        "preference", args.env, "labels", getattr(args, "labels", None), DEFAULT_LABELS
+    )
+    return int(steps), int(labels), {"steps": steps_from, "labels": labels_from}
 
 
 def run_preference_training(args: argparse.Namespace, recorder: Any) -> int:
