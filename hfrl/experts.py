@@ -6,8 +6,8 @@ stand-in for a human trainer's judgement:
 
 - CartPole-v1: push the cart the way the pole is falling (PD on angle, gentle centring).
 - MountainCar-v0: energy pumping, push the way the car is moving.
-- Acrobot-v1: energy pumping, torque the elbow the way it is swinging (the torque's power
-  ``τ·θ̇₂`` is then positive, so the swing grows).
+- Acrobot-v1: energy pumping, torque the elbow against the upper link's swing (the
+  steadiest of the one-sign rules tried, see :func:`acrobot_action`).
 - LunarLander-v3: the classic PD heuristic (aim the angle toward the pad, hold a descent
   profile, cut the fall once the legs touch), after Gymnasium's ``heuristic``.
 - ALE/Bowling-v5: a hook shot read off the learner's own view (the preprocessed (4, 84, 84)
@@ -68,12 +68,19 @@ def mountain_car_action(obs: np.ndarray) -> int:
 
 
 def acrobot_action(obs: np.ndarray) -> int:
-    """Torque the elbow (2 = +1, 0 = −1) the way it already turns; 1 (none) at rest."""
-    joint2_velocity = obs[5]
-    if joint2_velocity > 0:
-        return 2
-    if joint2_velocity < 0:
+    """Torque the elbow (0 = −1, 2 = +1) against the upper link's swing; 1 (none) at rest.
+
+    Of the rules ``τ = sign(−cos α·θ̇₁ + sin α·θ̇₂)`` for α from 0° to 180° in 15° steps, this
+    one (α = 0°) reaches the goal most steadily: −83.9 ± 18.7, worst −313, over 1000 episodes
+    (seeds 0-999), where torquing the way the elbow turns (α = 90°, the expert before) took
+    −87.8 ± 36.6 and sometimes never got there (worst −500). Its time to the goal also
+    follows the swing's energy more closely (``tests/teachers/test_teacher_progress.py``).
+    """
+    joint1_velocity = obs[4]
+    if joint1_velocity > 0:
         return 0
+    if joint1_velocity < 0:
+        return 2
     return 1
 
 

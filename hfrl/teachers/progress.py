@@ -42,17 +42,10 @@ goal needs is no more progress); the absorbing state's potential is the goal's.
   worse judge: swinging back down the left hill to gain speed loses height but is progress.
 - **Acrobot-v1**: mechanical energy of the double pendulum (Gymnasium's masses, lengths and
   inertias), 0 hanging still, 100 standing upright at rest. The tip height alone (the goal
-  test) agrees less often with the expert's value (measured in
-  ``tests/teachers/test_teacher_progress.py``). Energy agrees with the expert's value on
-  0.88-0.89 of held-out pairs (0.899 ± 0.031 over 17 fresh samples, 1682 clear pairs;
-  0.884 and 0.893 on two samples of about 2000; 0.880 ± 0.006 over 20 samples of 3000
-  starts, 39588 clear pairs, 2026-12-01), short of the issue's 0.9: the expert's time to
-  the goal at a given energy is chaotic (it sometimes whirls the lower link while the upper
-  one hangs). No closed-form term tried reaches 0.9 on fresh samples: the best, energy
-  falling again past upright's, less the lower link's energy beyond what swings it over the
-  elbow (the whirl), agrees on 0.895 ± 0.006 of the same pairs; that and the terms that
-  did no better (tip height and its velocity, link speeds, the share of energy in the fast
-  normal mode or in the elbow, a time still needed at the pumping rate) are in the test.
+  test) agrees less often with the expert's value. Energy agrees with the scripted expert's
+  value on 0.941 ± 0.025 of held-out pairs (20 samples of 150 starts;
+  ``tests/teachers/test_teacher_progress.py``, where the terms tried with the earlier, more
+  erratic expert are listed), tip height on 0.887.
 - **CartPole-v1, Pendulum-v1, LunarLander-v3**: Φ = 0, the plain reward oracle. Their
   rewards already separate clips: CartPole's +1 per step ranks a clip that falls below one
   that balances; Pendulum's reward is a dense cost on angle, speed and torque; LunarLander's

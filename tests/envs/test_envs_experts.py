@@ -56,8 +56,9 @@ def test_answers_a_person_would_give():
     assert car.act(np.array([-0.3, 0.02])) == 2  # moving right: keep pushing right
     assert car.act(np.array([-0.7, -0.02])) == 0  # moving left: push left, build the swing
     acrobot = get_expert("Acrobot-v1")
-    assert acrobot.act(np.array([1, 0, 1, 0, 0.0, 0.5])) == 2
-    assert acrobot.act(np.array([1, 0, 1, 0, 0.0, -0.5])) == 0
+    assert acrobot.act(np.array([1, 0, 1, 0, 0.5, 0.0])) == 0  # upper link swings +: torque −
+    assert acrobot.act(np.array([1, 0, 1, 0, -0.5, 0.0])) == 2
+    assert acrobot.act(np.array([1, 0, 1, 0, 0.0, 0.0])) == 1  # at rest: no torque
     lander = get_expert("LunarLander-v3")
     assert (
         lander.act(np.array([0.0, 0.3, 0.0, -0.8, 0.0, 0.0, 0, 0])) == 2

@@ -10,7 +10,8 @@ shared 2-core machine (load 10-19, so each run took 20-90 s; about 5x less on a 
 - MountainCar-v0, ``perfect``, 20 episodes: -129.6 / -121.1 / -126.7
 - MountainCar-v0, ``human``, 30 episodes: -120.8 / -105.0 / -129.7 (issue 10's -150 target)
 - CartPole-v1, ``human``, 30 episodes (3 fps): 500 / 500 / 500
-- Acrobot-v1, ``human``, 30 episodes (5 fps): -80.5 / -132.6 / -91.4
+- Acrobot-v1, ``human``, 30 episodes (5 fps): -80.0 / -84.2 / -82.1 (-80.5 / -132.6 / -91.4
+  with the Acrobot expert before, which torqued the way the elbow turns)
 - Deep TAMER CartPole-v1, ``human``, 50 episodes (3 fps): 500 / 500 / 500 (210-420 s each
   under load 13-17; the slowest check here)
 """

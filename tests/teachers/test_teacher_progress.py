@@ -8,9 +8,9 @@ Both clips of a held-out pair start from the same state (reached by a mix of exp
 random actions) and then act differently (expert actions replaced by random ones with
 probability 0, 0.3, 0.6 or 1), so this is also the clip's negative regret against the expert
 (Knox et al. 2022). Pairs whose values differ by 10 steps or less count as ties and are left
-out. Acrobot's pumping expert is chaotic (a 0.01 rad nudge of the start changes its steps to
-the goal from 61 to 252), so there ``V_E`` is the median over the state and 6 copies nudged
-by N(0, 0.01).
+out. Acrobot's pumping expert is sensitive to its start (0.01 rad nudges of one start spread
+its steps to the goal over about 33 steps, 10th to 90th percentile), so there ``V_E`` is the
+median over the state and 6 copies nudged by N(0, 0.01).
 """
 
 from __future__ import annotations
@@ -230,37 +230,22 @@ def test_progress_teacher_agrees_with_the_mountain_car_expert_more_than_energy_a
 
 
 def test_progress_teacher_agrees_with_the_acrobot_expert_more_than_tip_height():
-    """Measured: energy 0.891, tip height 0.848 on this sample (92 clear pairs); on 17 fresh
-    samples of 150 starts (seeds 456, 1-16; 1682 clear pairs) 0.899 ± 0.031, and 0.884 and
-    0.893 on two samples of about 2500 starts (1980 and 2022 clear pairs, made with a
-    vectorised copy of this generator). Not the reference's noise: the expert's value from 7
-    and from 31 nudged starts order 98.5% of clear pairs alike. The issue's goal is 0.9, not
-    reached: checked at the floor reached, 0.88. The expert's time to the goal at one energy is
-    chaotic (it sometimes whirls the lower link while the upper one hangs); mixes of energy
-    and tip height, powers of the energy, other caps, the tip's velocity, link speeds, the
-    share of energy in the elbow or in the fast normal mode, and a k-nearest-neighbour fit of
-    the expert's value on the state were no better on fresh samples.
+    """Measured: energy 0.958, tip height 0.895 on this sample (95 clear pairs); on 20 fresh
+    samples of 150 starts (seeds 1-20) 0.941 ± 0.025 (lowest 0.882), tip height 0.887. The
+    issue's goal is 0.9.
 
-    Tried on 2026-12-01 with a vectorised copy of this generator (checked step for step against
-    Gymnasium's Acrobot), candidates chosen on seeds 1-40 (40 samples of 3000 starts, 79140
-    clear pairs) and then measured on seeds 41-60 (20 samples of 3000 starts, 39588 clear
-    pairs), mean ± sd over samples: energy 0.880 ± 0.006; energy falling again past upright's
-    (Φ = 200 − E above 100, so that no two such ends tie) 0.889 ± 0.005; that, less the lower
-    link's energy about the elbow beyond what swings it over the top, max(0, E2 − 4.9 J) with
-    E2 = p2²/(2·1.25) − 4.9·cos(θ1+θ2) and p2 its angular momentum about the elbow (a lower link
-    whirling while the upper one hangs), 0.895 ± 0.006: the best closed form found, short of 0.9
-    (0.880 on this sample; 0.886 against energy's 0.873 on ten samples of 600 starts of this
-    generator itself, seeds 200-209, 3889 clear pairs). No better than that: other weights and
-    thresholds of the whirl term, counting it only while the elbow hangs, a second hinge on
-    large lower-link energies, a bonus when the upper link's energy (E − E2) and the lower
-    link's (E2) each reach the goal's (reachable tip height > 1), a bonus when the tip
-    extrapolated by its velocity clears 1, a bonus for the elbow's height at high energy, and a
-    time still needed (energy still needed / pumping rate |θ̇2|, |p2| or √K). For scale: a
-    boosted-tree fit of the expert's value on 12 state features (not a potential a person could
-    judge by) reaches 0.906 on seeds 1-10, and the expert's value itself, re-estimated from the
-    clip's last observation with fresh nudges, 0.953 (seeds 1-3, 5919 clear pairs), the most any
-    potential could reach here."""
+    With the expert before (torque the way the elbow turns, ``sign θ̇₂``) energy agreed on only
+    0.880-0.899 (0.891 here; 0.899 ± 0.029 on seeds 1-18 of this generator; 0.880 ± 0.006
+    over 20 samples of 3000 starts with a vectorised copy), and no closed-form potential tried
+    reached 0.9 (the best, energy falling again past upright's less the energy of a lower link
+    whirling while the upper one hangs, 0.895 ± 0.006; also tried: tip height and its
+    velocity, link speeds, the share of energy in the elbow or the fast normal mode, a time
+    still needed at the pumping rate). The cause was the expert, not the potential: its time
+    to the goal had heavy tails (from 60 perturbed starts, the 10th-90th percentile spread of
+    its steps over 0.01 rad nudges averaged 110 steps; the expert now, which torques against
+    the upper link's swing, 33), and it reached the goal less steadily (-87.8 ±
+    36.6 over seeds 0-999, worst -500; now -83.9 ± 18.7, worst -313; ``hfrl.experts``)."""
     progress = make_teacher("progress", "Acrobot-v1", 0)
     tip = ProgressTeacher(ProgressPotential(lambda o: 50 * acrobot_tip_height(o), 100.0))
     energy, tip_height = held_out_agreement("Acrobot-v1", 150, 1000, 6, progress, tip)
-    assert energy >= 0.88 and energy > tip_height, (energy, tip_height)
+    assert energy >= 0.90 and energy > tip_height, (energy, tip_height)
