@@ -14,6 +14,7 @@ from hfrl.agents.preference.config import LEARNER_NAMES
 from hfrl.envs.suites import is_atari
 from stable_baselines3 import A2C, DDPG, DQN, PPO, SAC, TD3
 from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.logger import Logger
 from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
 
 from hfrl.errors import HfrlError, missing_extra, unknown_name
@@ -216,9 +217,14 @@ def build_from_args(
     if kwargs.get("tensorboard_log") and importlib.util.find_spec("tensorboard") is None:
         raise missing_extra("tensorboard_log", "tensorboard")
     try:
-        return cls(policy, venv, seed=seed, device=device, **kwargs)
+        model = cls(policy, venv, seed=seed, device=device, **kwargs)
     except (TypeError, ValueError, AssertionError, KeyError) as err:
         raise HfrlError(f"cannot build learner {name!r} with {args}: {err}") from err
+    if not kwargs.get("tensorboard_log") and not kwargs["verbose"]:
+        # SB3's own logger would make an empty folder in the temp dir on every learn();
+        # one with no outputs keeps the values and writes nothing.
+        model.set_logger(Logger(folder=None, output_formats=[]))
+    return model
 
 
 def is_off_policy(model: BaseAlgorithm) -> bool:

@@ -344,3 +344,20 @@ def test_tie_exploration_survives_a_save_and_load(tmp_path):
     loaded.learn(256, make_teacher("oracle", "Acrobot-v1", 0), labels=0)
     clip = next(iter(loaded.labels)).left
     assert np.any(loaded.reward(clip.obs, clip.actions) > 0)  # distances to recent states
+
+
+def test_training_and_loading_make_no_sb3_folders_in_the_temp_dir(tmp_path, monkeypatch):
+    """SB3 gives a model without a logger one that makes ``SB3-<time>`` in the temp dir on
+    every ``learn``; the learners hfrl builds log to a logger with no outputs instead."""
+    import tempfile
+
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    agent = PreferenceAgent("CartPole-v1", config=fast_config(), seed=0)
+    agent.learn(256, make_teacher("oracle", "CartPole-v1", 0), labels=2)
+    agent.save(tmp_path / "agent")
+    PreferenceAgent.load(tmp_path / "agent").learn(
+        128, make_teacher("oracle", "CartPole-v1", 0), labels=0
+    )
+    assert not list(temp.glob("SB3-*"))
