@@ -60,7 +60,10 @@ same evaluation episodes, DQN 42.4):
   on seeds 0-2 (seed 2 gutters at the end; 436-443 s a seed beside the CI run); ``--set
   explore=0.1`` 38.3 on seed 0; ``--teacher human-atari:margin=0.3`` (at least 65% of the
   span judged alike) 65.0 / 12.3 / 15.0; ``--teacher
-  human-atari:judge_seconds=2.4,delay_max=3.2`` 33.7 on seed 0. Probes with form (a), none
+  human-atari:judge_seconds=2.4,delay_max=3.2`` 33.7 on seed 0; (2026-12-02, load ~2)
+  ``--set buffer_size=15000`` (the whole session's steps; the default 5000 holds the last
+  ~5.5 minutes) 1.0 on seed 0; ``--set replay_every=1`` (5x the replay updates, ~350 s a
+  seed) 49.7 / 4.3 on seeds 0 / 3: it lifts seed 0 and sinks seed 3. Probes with form (a), none
   kept: seed 2 with a feedback buffer of 15000
   steps (every credited step of the run; default 5000): 0.0 (seed 0: 63.3); ``lr=5e-5``:
   24.0; ``margin=0.5``: 0.0; exploration held for 4 steps (Dabney et al. 2021's temporally
