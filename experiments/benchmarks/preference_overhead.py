@@ -25,7 +25,10 @@ Measured (CartPole-v1, PPO preset, 8 envs, seed 0, ``--steps 40960``, 20 blocks;
   wrapper's single loop: **0.92 per CPU second** (0.94 wall): MET, by 0.02. Collecting
   698 vs 909 µs CPU per vector step (+212 for the stack inside the learner), training 1786
   vs 1785; block pairs median 0.92 (quartiles 0.86-1.00). Bare stepping 164 vs 264 µs.
-* 17:29 UTC (load 3.1/2.9/3.3), the same script with the previous ``segments.py`` and
+* 2026-12-02 02:00 UTC (load 0.2/0.6/1.0), the head of that day: **0.92 per CPU second**
+  (0.92 wall): MET, by 0.02; collecting 306 vs 411 µs CPU per vector step, training 1010 vs
+  1014; block pairs' quartiles 0.90-0.93. Bare stepping 62 vs 106 µs.
+* 2026-12-01 17:29 UTC (load 3.1/2.9/3.3), the same script with the previous ``segments.py`` and
   ``learned_reward.py`` swapped in: 0.92 per CPU second; collecting +241 µs; bare stepping
   117 vs 220 µs. Earlier runs of the previous code: 0.93 at 16:07 UTC (load 2.4), 0.87 at
   13:30 and 14:15 UTC (loads 6.2 and 4.2); the ratio swings ±0.05 with the load.
