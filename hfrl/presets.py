@@ -287,7 +287,8 @@ PRESETS: tuple[PresetRow, ...] = (
         {"learner": "ppo", "steps": 1_000_000, "labels": 1000},
         "rl-zoo's PPO (learners.learner_preset: 16 envs, n_steps 1024, γ 0.999); "
         "experiments/benchmarks/preference_goals.py lunarlander, 1000 labels, 1M steps: "
-        "122.8 / -196.7 / 221.1 (seeds 0-2; PPO on the true reward 256.4, seed 0); rl-zoo's "
+        "122.8 / -196.7 / 221.1 on one machine, -91.0 / -15.4 / -78.1 on another (seeds 0-2; "
+        "the goal of 100 is not reached robustly; PPO on the true reward 256.4, seed 0); rl-zoo's "
         "DQN at 1e5 steps reached 171 at 60k, then -108 (seed 0)",
     ),
     # ------------------------------------------------- default simulated teachers

@@ -49,6 +49,14 @@ labelled clips. Twice the steps (``--steps 2000000``, the same 1000 labels; 2026
 22:36 UTC, load 2.8, wall 441 s, CPU 352 s): -85.7. What seed 1 lacks is landings in its
 labels: the learner never lands, so the model never learns that landing beats hovering.
 
+Re-measured on that fresh machine's kind (2026-12-02 02:04-02:16 UTC, one thread, load 0.4-2,
+~150 s a run), with the user's command ``hfrl train preference --env LunarLander-v3 --seed S
+--eval-episodes 10`` (steps and labels from the table): **-91.0 / -15.4 / -78.1** on seeds
+0-2, NOT met on any seed (gaps 191.0 / 115.4 / 178.1). So the 122.8 and 221.1 above were one
+machine's luck: the same code and seeds on two machines give 2 of 6 runs at 100 or more.
+PEBBLE pretraining first: ``--set pretrain_steps=200000``, seed 1: -147.6;
+``pretrain_steps=300000``: 110.2 on seed 1, but -48.1 / -159.0 on seeds 0 / 2.
+
     python experiments/benchmarks/preference_goals.py lunarlander [--steps 1000000] [--labels 1000] [--true-reward]
     python experiments/benchmarks/preference_goals.py hopper [--steps 100000] [--labels 700]
 """
