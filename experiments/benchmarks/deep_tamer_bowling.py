@@ -36,7 +36,9 @@ same evaluation episodes, DQN 42.4):
   62.3 / 26.0 / 135.3 / 42.7 (361 / 615 / 579 / 501 / 588 / 626 ratings): above DQN on 4 of
   6 seeds (median 52.5), above random on seeds 0-2 (random 23.7 / 18.7 / 23.0); gaps to DQN
   -8.7 / +36.6 / +19.9 / -16.4 / +92.9 / +0.3. The goal (every seed) is NOT reached: seeds 0
-  and 3 fall short, but no seed ends stalling or guttering the ball (lowest 26.0). Judging
+  and 3 fall short, but no seed of 0-5 ends stalling or guttering the ball (lowest 26.0).
+  Seeds 6-11 (2026-12-02 02:40 UTC, load ~2, 102-121 s a seed): 13.7 / 106.0 / 0.0 / 47.3 /
+  16.7 / 53.0, above DQN on 3 of 6 (seed 8 scores 0); over seeds 0-11, 7 of 12 (median 45.0). Judging
   actions on the same seeds (the defaults before): 11.3 / 38.0 / 105.7 / 59.3 / 10.0 / 17.3,
   above DQN on 2 of 6 (median 27.7). Why judging actions taught less (measured with the
   emulator state cloned, one action changed at each step of an expert throw): only the throw,
