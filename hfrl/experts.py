@@ -152,6 +152,12 @@ def bowling_lane_groups(obs: np.ndarray) -> list[tuple[int, int, int, int]]:
     return [g for g in _column_groups(mask) if g[0] < BOWLING_PINS_COL]
 
 
+def bowling_in_hand_action(bowler: tuple[int, int, int, int]) -> int:
+    """With the ball in hand at the start line (``bowler``: its group from
+    :func:`bowling_lane_groups`): step down to the bottom of the lane, then throw."""
+    return BOWLING_DOWN if bowler[2] < BOWLING_BOTTOM_TOP_ROW else BOWLING_FIRE
+
+
 def bowling_action(obs: np.ndarray) -> int:
     """Hook shot from the bottom of the lane, read off the newest frame of the stack.
 
@@ -169,7 +175,7 @@ def bowling_action(obs: np.ndarray) -> int:
     if len(groups) >= 2:  # the ball rolls on its own
         return BOWLING_UP if groups[-1][0] >= BOWLING_CURVE_COL else BOWLING_NOOP
     if bowler[0] <= BOWLING_START_COL:  # ball in hand at the start line
-        return BOWLING_DOWN if bowler[2] < BOWLING_BOTTOM_TOP_ROW else BOWLING_FIRE
+        return bowling_in_hand_action(bowler)
     return BOWLING_NOOP
 
 

@@ -41,14 +41,13 @@ from __future__ import annotations
 import numpy as np
 
 from hfrl.experts import (
-    BOWLING_BOTTOM_TOP_ROW,
     BOWLING_CURVE_COL,
-    BOWLING_DOWN,
     BOWLING_FIRE,
     BOWLING_NOOP,
     BOWLING_PINS_COL,
     BOWLING_START_COL,
     BOWLING_UP,
+    bowling_in_hand_action,
     bowling_lane_groups,
 )
 from hfrl.types import Step
@@ -85,8 +84,7 @@ class BowlingEffectOracle:
             self._throw_row, self._curve, self._returning = None, None, False
             if groups and groups[0][0] <= BOWLING_START_COL:  # ball in hand at the start line
                 self._winding_up = True
-                wanted = BOWLING_DOWN if groups[0][2] < BOWLING_BOTTOM_TOP_ROW else BOWLING_FIRE
-                return 1.0 if action == wanted else -1.0
+                return 1.0 if action == bowling_in_hand_action(groups[0]) else -1.0
             return 1.0 if self._winding_up else 0.0  # the bowler throwing: the game goes on
         self._winding_up = False
         col, row = groups[-1][0], groups[-1][2]
